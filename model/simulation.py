@@ -1,0 +1,163 @@
+"""`simulate`: scenario in, outcomes out.
+
+Results depend only on (scenario, parameters, seed, reps, start state): the
+whole ensemble is one model instance fed by one seeded generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
+
+from .errors import InputError
+from .model import SERIES, RedlineModel, WorldState
+from .parameters import MAX_CELLS, MAX_REPS
+from .scenario import Scenario, month_label
+
+# Binary outcomes and the "months to" column that goes with each.
+EVENTS = {
+    "lethal_aid": "months_to_lethal_aid",
+    "offensive_weapons": "months_to_offensive_weapons",
+    "troops_sent": "months_to_troops",
+    "relations_collapsed": "months_to_collapse",
+    "red_line_crossed": "months_to_red_line",
+    "ceasefire": "months_to_ceasefire",
+}
+_FIRST_KEY = {"lethal_aid": "lethal", "offensive_weapons": "offensive", "troops_sent": "troops",
+              "relations_collapsed": "collapse", "red_line_crossed": "red_line",
+              "ceasefire": "ceasefire"}
+
+
+def check_size(reps: int, months: int) -> None:
+    if not isinstance(reps, (int, np.integer)) or isinstance(reps, bool) or not 1 <= reps <= MAX_REPS:
+        raise InputError(f"{reps!r} replications", field="reps",
+                         allowed=f"an integer from 1 to {MAX_REPS:,}")
+    if reps * months > MAX_CELLS:
+        raise InputError(f"{reps:,} replications x {months} months = {reps * months:,} "
+                         "replication-months in one run", field="reps",
+                         allowed=f"at most {MAX_CELLS:,}; use `redline sweep` for more")
+
+
+def check_seed(seed) -> int:
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise InputError(f"{seed!r}", field="seed", allowed="an integer from 0 to 2**63-1")
+    return int(seed)
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    reps: int
+    seed: int
+    months: list[str]
+    series: dict[str, np.ndarray]  # name -> (months x reps)
+    first: dict[str, np.ndarray]  # event -> months to it (0 already, -1 never)
+    counters: dict[str, np.ndarray]
+    log: list[dict] = field(default_factory=list)
+    model: RedlineModel | None = field(default=None, repr=False)
+
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per replication."""
+        s, c = self.series, self.counters
+        cols: dict = {"replication": np.arange(self.reps)}
+        for event, months_col in EVENTS.items():
+            first = self.first[_FIRST_KEY[event]]
+            cols[event] = first >= 0
+            cols[months_col] = pd.array(np.where(first >= 0, first, 0), dtype="Int64")
+            cols[months_col][first < 0] = pd.NA
+        cols.update({
+            "seoul_max_rung": c["seoul_max_rung"],
+            "final_seoul_rung": s["seoul_rung"][-1],
+            "final_moscow_reward_rung": s["moscow_reward_rung"][-1],
+            "final_moscow_posture": s["moscow_posture"][-1],
+            "assembly_votes": c["votes"],
+            "assembly_approvals": c["approvals"],
+            "min_stockpile_days": c["min_stockpile"],
+            "shells_transferred": c["shells_transferred"],
+            "final_public_opposition": s["public_opposition"][-1],
+        })
+        order = ["replication", "seoul_max_rung", "lethal_aid", "offensive_weapons", "troops_sent",
+                 "months_to_lethal_aid", "months_to_offensive_weapons", "months_to_troops",
+                 "relations_collapsed", "months_to_collapse", "red_line_crossed",
+                 "months_to_red_line", "assembly_votes", "assembly_approvals",
+                 "min_stockpile_days", "shells_transferred", "final_public_opposition",
+                 "ceasefire", "months_to_ceasefire", "final_seoul_rung",
+                 "final_moscow_reward_rung", "final_moscow_posture"]
+        return pd.DataFrame({k: cols[k] for k in order})
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per replication and month, replication-major."""
+        h, r = len(self.months), self.reps
+        data = {
+            "replication": np.repeat(np.arange(r), h),
+            "month": pd.Categorical.from_codes(np.tile(np.arange(h), r), categories=self.months),
+            "step": np.tile(np.arange(1, h + 1), r),
+        }
+        for name in SERIES:
+            data[name] = self.series[name].T.reshape(-1)
+        return pd.DataFrame(data)
+
+    def summary(self) -> pd.DataFrame:
+        return summarize(self.outcomes)
+
+    def world_state(self, replication: int) -> WorldState:
+        if self.model is None:
+            raise ValueError("this result was made without keep_model=True")
+        return self.model.world_state(replication)
+
+
+def summarize(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Probability of each event with a Wilson 95% interval and median months to it."""
+    n = len(outcomes)
+    rows = []
+    for event, months_col in EVENTS.items():
+        k = int(outcomes[event].sum())
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        months = outcomes.loc[outcomes[event], months_col].astype("float64")
+        rows.append({"outcome": event, "probability": k / n, "ci_low": ci.low, "ci_high": ci.high,
+                     "count": k, "median_months": float(months.median()) if k else None})
+    return pd.DataFrame(rows)
+
+
+def simulate(scenario: Scenario, reps: int = 1000, seed: int = 0, *,
+             start: WorldState | None = None, months: int | None = None,
+             trace: list[int] | None = None, keep_model: bool = False,
+             progress=None) -> Result:
+    """Run `reps` replications of `scenario`.
+
+    `start` branches the ensemble from one world's snapshot (a game's current
+    month, or `Result.world_state(i)`); `months` then defaults to what is left of
+    the scenario's horizon. `trace` lists replications whose decisions keep
+    their reasons (see `Result.log`).
+    """
+    seed = check_seed(seed)
+    left = scenario.horizon_months - (start.step if start else 0)
+    months = left if months is None else months
+    if not isinstance(months, (int, np.integer)) or not 1 <= months <= 120:
+        raise InputError(f"{months!r} months to simulate", field="months",
+                         allowed="an integer from 1 to 120 (the scenario's horizon less "
+                                 "the months already played)")
+    check_size(reps, months)
+    if trace and any(not 0 <= i < reps for i in trace):
+        raise InputError(f"trace {trace}", field="replication",
+                         allowed=f"replication numbers from 0 to {reps - 1}")
+    model = RedlineModel(scenario, reps, seed, start=start, months=months, trace=trace)
+    try:
+        model.run(progress)
+    finally:
+        model.release()
+    s = model.seoul
+    counters = {
+        "seoul_max_rung": s.max_rung.astype(np.int8), "votes": s.votes.astype(np.int32),
+        "approvals": s.approvals.astype(np.int32), "min_stockpile": s.min_stockpile.copy(),
+        "shells_transferred": s.days_transferred * scenario.parameters.seoul.wartime_shells_per_day,
+    }
+    labels = [month_label(model.first_month + t) for t in range(months)]
+    return Result(scenario, reps, seed, labels, model.series, model.first, counters,
+                  model.log, model if keep_model else None)
