@@ -88,6 +88,8 @@ class Actor(mesa.Agent):
         self.R = model.reps
 
     def choose(self, decision, options, terms, blocked, current, gumbel):
+        shape = (self.R, len(options))
+        terms = {k: np.broadcast_to(v, shape) for k, v in terms.items()}
         utility = total_utility(terms)
         allowed = allowed_mask(blocked, current, len(options))
         choice = logit_choice(utility, allowed, gumbel, self.p.decision.rationality)
@@ -128,7 +130,7 @@ class Pyongyang(Actor):
             "indebt_moscow": q.indebt_weight * 0.5 * war[:, None] * g,
             "capacity_strain": -2.0 * ((new / cap) ** 2 - (self.shells[:, None] / cap) ** 2),
             "no_buyer_after_ceasefire": -3.0 * (1 - war)[:, None] * g,
-            "change_cost": -q.change_cost * np.abs(g)[None, :].repeat(self.R, 0),
+            "change_cost": -q.change_cost * np.abs(g),
         }
         move = self.choose("shipments", SHELL_MOVES, terms, {}, np.ones(self.R, int),
                            m.rng.gumbel(size=(self.R, 3)))
@@ -152,7 +154,7 @@ class Pyongyang(Actor):
         backing = reward + 0.3 * m.treaty + 0.2 * self.troops / 2
         terms = {
             "emboldened": q.provocation_weight * backing[:, None] * np.array([0.0, 1.0]),
-            "restraint": -q.provocation_restraint * np.array([0.0, 1.0])[None, :].repeat(self.R, 0),
+            "restraint": -q.provocation_restraint * np.array([0.0, 1.0]),
         }
         forced = m.forced_provocation
         pick = self.choose("provocation", PROVOCATION, terms, {}, np.zeros(self.R, int),
@@ -202,7 +204,7 @@ class Moscow(Actor):
         terms = {
             "pyongyang_leverage": q.leverage_weight * leverage * self.VALUE,
             "irreversibility": -q.irreversibility_weight * 2 * (1 - q.tech_transfer_propensity)
-            * self.IRREVERSIBILITY[None, :].repeat(self.R, 0),
+            * self.IRREVERSIBILITY,
             "deterring_seoul": -q.deterrence_weight * (1 - seoul_lethal) * self.CROSSES_SEOUL_LINE,
             "punishing_seoul": q.deterrence_weight * seoul_lethal * self.CROSSES_SEOUL_LINE,
             "postwar_liability": -q.leverage_weight * 0.5 * (~war) * self.VALUE,
@@ -219,7 +221,7 @@ class Moscow(Actor):
         signal = self.red_line_signal(m.seoul.rung)[:, None]
         terms = {
             "red_line_response": q.red_line_weight * signal * self.HOSTILITY,
-            "relations_value": -q.relations_weight * self.RELATIONS_LOST[None, :].repeat(self.R, 0),
+            "relations_value": -q.relations_weight * self.RELATIONS_LOST,
             "change_cost": -q.change_cost * ladder_steps(self.posture, 4),
         }
         blocked = {
@@ -252,7 +254,7 @@ class Nato(Actor):
         terms = {
             "ukraine_shortage": q.shortage_weight * need[:, None] * self.LEVEL,
             "dprk_escalation": q.escalation_weight * escalation[:, None] * self.LEVEL,
-            "respect_seoul_constraints": -q.restraint_weight * (self.LEVEL ** 2)[None, :].repeat(self.R, 0),
+            "respect_seoul_constraints": -q.restraint_weight * self.LEVEL ** 2,
             "change_cost": -q.change_cost * ladder_steps(self.rung, 4),
         }
         blocked = {"one_rung_a_month": _one_rung(self.rung, 4)}

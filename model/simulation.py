@@ -73,6 +73,7 @@ class Result:
         cols.update({
             "seoul_max_rung": c["seoul_max_rung"],
             "final_seoul_rung": s["seoul_rung"][-1],
+            "moscow_max_reward_rung": c["moscow_max_reward"],
             "final_moscow_reward_rung": s["moscow_reward_rung"][-1],
             "final_moscow_posture": s["moscow_posture"][-1],
             "assembly_votes": c["votes"],
@@ -87,7 +88,7 @@ class Result:
                  "months_to_red_line", "assembly_votes", "assembly_approvals",
                  "min_stockpile_days", "shells_transferred", "final_public_opposition",
                  "ceasefire", "months_to_ceasefire", "final_seoul_rung",
-                 "final_moscow_reward_rung", "final_moscow_posture"]
+                 "final_moscow_reward_rung", "moscow_max_reward_rung", "final_moscow_posture"]
         return pd.DataFrame({k: cols[k] for k in order})
 
     @cached_property
@@ -156,6 +157,7 @@ def simulate(scenario: Scenario, reps: int = 1000, seed: int = 0, *,
     counters = {
         "seoul_max_rung": s.max_rung.astype(np.int8), "votes": s.votes.astype(np.int32),
         "approvals": s.approvals.astype(np.int32), "min_stockpile": s.min_stockpile.copy(),
+        "moscow_max_reward": model.moscow.max_reward.astype(np.int8),
         "shells_transferred": s.days_transferred * scenario.parameters.seoul.wartime_shells_per_day,
     }
     labels = [month_label(model.first_month + t) for t in range(months)]

@@ -1,0 +1,200 @@
+"""The `redline` command. Thin: it parses, calls the library, prints.
+
+Bad input (InputError) prints one line naming file, field and what is allowed and
+exits 2; any other failure is an internal error and exits 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import InputError
+from .evidence import load_register
+from .parameters import SPECS
+from .scenario import load_scenario, parse_assignment, resolve, scenario_names
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="redline: will Seoul cross Moscow's red line? An ensemble escalation model.")
+out_console = Console()
+err_console = Console(stderr=True)
+
+Scen = Annotated[str, typer.Argument(help="scenario name from scenarios/ or a path to a YAML file")]
+Seed = Annotated[int, typer.Option("--seed", help="random seed", min=0)]
+Sets = Annotated[Optional[list[str]], typer.Option(
+    "--set", help="override a parameter: NAME=VALUE with its dotted name, e.g. "
+                  "seoul.public_opposition=0.8 (repeatable)")]
+
+
+def guarded(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.render()}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence
+            if os.environ.get("REDLINE_DEBUG"):
+                raise
+            err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+                              "(set REDLINE_DEBUG=1 for a traceback)", highlight=False)
+            raise typer.Exit(1) from None
+    return wrapper
+
+
+def overrides_from(items: list[str] | None) -> dict:
+    return dict(parse_assignment(item) for item in items or [])
+
+
+def _progress(total: int, label: str):
+    """A rich progress bar on a terminal, nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   TimeRemainingColumn(), console=err_console, transient=True)
+    task = bar.add_task(label, total=total)
+    return bar, lambda n: bar.advance(task, n)
+
+
+def summary_table(summary, title: str) -> Table:
+    table = Table(title=title)
+    for col in ("outcome", "probability", "95% interval", "median months"):
+        table.add_column(col, justify="left" if col == "outcome" else "right")
+    for row in summary.itertuples():
+        months = "-" if row.median_months is None or row.median_months != row.median_months \
+            else f"{row.median_months:g}"
+        table.add_row(row.outcome, f"{row.probability:.1%}",
+                      f"{row.ci_low:.1%} - {row.ci_high:.1%}", months)
+    return table
+
+
+@app.command()
+@guarded
+def run(scenario: Scen = "november-2024",
+        reps: Annotated[int, typer.Option(help="replications")] = 1000,
+        seed: Seed = 0, set_: Sets = None,
+        out: Annotated[Optional[Path], typer.Option(help="directory for outcomes, "
+                                                    "timeseries, summary and manifest")] = None):
+    """Run an ensemble and print each outcome's probability."""
+    from .outputs import write_run
+    from .simulation import simulate
+
+    overrides = overrides_from(set_)
+    sc = load_scenario(scenario, overrides)
+    bar, tick = _progress(sc.horizon_months, "months") if reps * sc.horizon_months >= 200_000 \
+        else (None, None)
+    if bar:
+        with bar:
+            res = simulate(sc, reps=reps, seed=seed, progress=tick)
+    else:
+        res = simulate(sc, reps=reps, seed=seed)
+    out_console.print(summary_table(res.summary(), f"{sc.name}: {reps:,} replications, "
+                                    f"seed {seed}, {res.months[0]} to {res.months[-1]}"))
+    if out is not None:
+        files = write_run(res, out, overrides)
+        out_console.print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
+
+
+@app.command()
+@guarded
+def explain(scenario: Scen = "november-2024", seed: Seed = 0,
+            replication: Annotated[int, typer.Option(help="which replication to tell", min=0)] = 0,
+            reps: Annotated[int, typer.Option(help="replications in the run it belongs to")] = 1000,
+            set_: Sets = None):
+    """Tell one replication month by month: who did what, why, and what was blocked."""
+    from .explain import explain as tell
+
+    if replication >= reps:
+        raise InputError(f"replication {replication}", field="--replication",
+                         allowed=f"0 to {reps - 1} (less than --reps)")
+    sc = load_scenario(scenario, overrides_from(set_))
+    for line in tell(sc, seed=seed, replication=replication, reps=reps):
+        out_console.print(line, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@guarded
+def scenarios():
+    """List the shipped scenarios."""
+    table = Table(title="scenarios/")
+    for col in ("name", "start", "months", "events", "description"):
+        table.add_column(col)
+    for name in scenario_names():
+        sc = load_scenario(name)
+        table.add_row(name, sc.start, str(sc.horizon_months),
+                      ", ".join(f"{e.month} {e.type}" for e in sc.events) or "-",
+                      " ".join(sc.description.split())[:110])
+    out_console.print(table)
+
+
+@app.command()
+@guarded
+def sources(scenario: Annotated[Optional[str], typer.Argument(
+        help="show the values of this scenario instead of the defaults")] = None):
+    """Every parameter with its value, unit, range and evidence."""
+    register = load_register()
+    values = load_scenario(scenario).flat_parameters() if scenario else None
+    table = Table(title="parameters and their evidence", show_lines=True)
+    for col in ("parameter", "value", "unit", "range", "source", "evidence"):
+        table.add_column(col, overflow="fold")
+    for name, spec in SPECS.items():
+        value = values[name] if values else spec.default
+        if spec.is_assumption:
+            evidence = f"ASSUMPTION: {spec.why}"
+        else:
+            evidence = " | ".join(f"{i}: \"{register.excerpt(i).text}\" ({register.cite(i)})"
+                                  for i in spec.excerpt_ids)
+            if spec.note:
+                evidence += f" [note: {spec.note}]"
+        table.add_row(name, str(value), spec.unit, f"{spec.lo} - {spec.hi}", spec.source, evidence)
+    out_console.print(table)
+
+
+@app.command()
+@guarded
+def validate(reps: Annotated[int, typer.Option(help="replications per claim (at least 2000)")] = 2000,
+             seed: Seed = 2024):
+    """Check the model against the documents' claims; exit 1 if any fails."""
+    from .validation import checks
+
+    results = checks(reps=reps, seed=seed)
+    table = Table(title=f"validation against the documents ({max(reps, 2000):,} replications per run)",
+                  show_lines=True)
+    for col in ("claim", "source", "target", "measured", "result"):
+        table.add_column(col, overflow="fold")
+    for c in results:
+        verdict = "compare" if c.passed is None else ("[green]pass[/]" if c.passed else "[red]FAIL[/]")
+        table.add_row(c.claim, c.source, c.target, c.measured, verdict)
+    out_console.print(table)
+    failed = [c for c in results if c.passed is False]
+    out_console.print(f"{len(results) - len(failed)} passed, {len(failed)} failed"
+                      if failed else f"{len(results)} checks: all passed")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command(name="show-scenario")
+@guarded
+def show_scenario(scenario: Scen, set_: Sets = None):
+    """Print a scenario as YAML (with overrides applied): a file `redline run` accepts."""
+    from .scenario import dump_yaml
+
+    resolve(scenario)
+    out_console.print(dump_yaml(load_scenario(scenario, overrides_from(set_))), highlight=False,
+                      markup=False, soft_wrap=True)
+
+
+def main():  # pragma: no cover
+    app()

@@ -1,0 +1,61 @@
+"""The evidence register: one YAML file per source in seeds/, with numbered excerpts.
+
+Parameters and rules cite excerpt ids (``seok-13``); this module loads the register
+so the citations can be printed (`redline sources`) and checked (tests).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .scenario import ROOT
+
+SEEDS_DIR = Path(os.environ.get("REDLINE_SEEDS", ROOT / "seeds"))
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    id: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    author: str
+    outlet: str
+    date: str
+    kind: str
+    excerpts: tuple[Excerpt, ...]
+
+
+class Register:
+    def __init__(self, sources: list[Source]):
+        self.sources = {s.id: s for s in sources}
+        self.excerpts = {e.id: e for s in sources for e in s.excerpts}
+
+    def excerpt(self, excerpt_id: str) -> Excerpt:
+        return self.excerpts[excerpt_id]
+
+    def cite(self, excerpt_id: str) -> str:
+        s = self.sources[self.excerpts[excerpt_id].source]
+        flag = " - OUTSIDE the analysed documents" if s.kind != "document" else ""
+        return f"{s.author}, '{s.title}', {s.outlet}, {s.date}{flag}"
+
+
+@lru_cache(maxsize=1)
+def load_register(folder: Path = SEEDS_DIR) -> Register:
+    sources = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        sources.append(Source(
+            doc["id"], doc["title"], doc["author"], doc["outlet"], str(doc["date"]), doc["kind"],
+            tuple(Excerpt(e["id"], e["text"], doc["id"]) for e in doc["excerpts"])))
+    return Register(sources)

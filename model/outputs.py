@@ -1,0 +1,94 @@
+"""Writing results: every file goes to a temporary name first, then is renamed.
+
+A crash or Ctrl-C therefore never leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from .parameters import flatten
+from .scenario import ROOT
+
+
+@contextmanager
+def atomic_path(target: Path):
+    """Yield a temporary path beside `target`; rename it onto `target` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet(df: pd.DataFrame, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        df.to_parquet(tmp, index=False)
+
+
+def write_json(data, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def write_text(text: str, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text)
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def provenance() -> dict:
+    from . import __version__
+    import mesa
+    import numpy
+
+    return {
+        "package_version": __version__, "git_commit": git_commit(),
+        "python": platform.python_version(), "mesa": mesa.__version__, "numpy": numpy.__version__,
+        "host": socket.gethostname(), "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def run_manifest(scenario, reps: int, seed: int, overrides: dict) -> dict:
+    return {
+        "kind": "redline run", "scenario": scenario.to_yaml_dict(),
+        "parameters": {"horizon_months": scenario.horizon_months, **flatten(scenario.parameters)},
+        "overrides": overrides, "reps": reps, "seed": seed, **provenance(),
+    }
+
+
+def write_run(result, out: Path, overrides: dict) -> list[Path]:
+    """outcomes.parquet, timeseries.parquet, summary.json, then manifest.json last."""
+    out = Path(out)
+    files = [out / "outcomes.parquet", out / "timeseries.parquet", out / "summary.json",
+             out / "manifest.json"]
+    write_parquet(result.outcomes, files[0])
+    write_parquet(result.timeseries, files[1])
+    summary = result.summary()
+    write_json({"scenario": result.scenario.name, "reps": result.reps, "seed": result.seed,
+                "outcomes": summary.to_dict(orient="records")}, files[2])
+    write_json(run_manifest(result.scenario, result.reps, result.seed, overrides), files[3])
+    return files
