@@ -84,7 +84,8 @@ class Actor(mesa.Agent):
 
     def __init__(self, model):
         super().__init__(model)
-        self.p = model.params
+        self.p = model.params  # scalars or (R,) arrays: for per-replication arithmetic
+        self.k = model.columns  # scalars or (R, 1) arrays: for (R x options) terms
         self.R = model.reps
 
     def choose(self, decision, options, terms, blocked, current, gumbel):
@@ -92,7 +93,7 @@ class Actor(mesa.Agent):
         terms = {k: np.broadcast_to(v, shape) for k, v in terms.items()}
         utility = total_utility(terms)
         allowed = allowed_mask(blocked, current, len(options))
-        choice = logit_choice(utility, allowed, gumbel, self.p.decision.rationality)
+        choice = logit_choice(utility, allowed, gumbel, self.k.decision.rationality)
         self.model.trace_decision(self.name, decision, options, terms, blocked, allowed,
                                   utility, choice, current)
         return choice
@@ -118,14 +119,14 @@ class Pyongyang(Actor):
         return np.where(self.model.ceasefire, lev * q.postwar_leverage, lev)
 
     def step(self):
-        q, m = self.p.pyongyang, self.model
+        q, m = self.k.pyongyang, self.model
         war = (~m.ceasefire).astype(float)
         reward = m.moscow.reward_value()
 
         # Shipments: cut, hold or raise by a quarter, within production capacity.
         g = np.array([-1.0, 0.0, 1.0])
         new = np.minimum(self.shells[:, None] * (1 + 0.25 * g), q.max_shells_per_month)
-        cap = max(q.max_shells_per_month, 1.0)
+        cap = np.maximum(q.max_shells_per_month, 1.0)
         terms = {
             "indebt_moscow": q.indebt_weight * 0.5 * war[:, None] * g,
             "capacity_strain": -2.0 * ((new / cap) ** 2 - (self.shells[:, None] / cap) ** 2),
@@ -184,9 +185,10 @@ class Moscow(Actor):
     def red_line_signal(self, seoul_rung: np.ndarray) -> np.ndarray:
         """How much Seoul's current rung reads as lethal supply to Moscow (asmolov-18)."""
         q = self.p.moscow
-        indirect = 1.0 if q.indirect_counts_as_direct else q.indirect_weight
+        indirect = np.where(q.indirect_counts_as_direct, 1.0, q.indirect_weight)
         # rungs 0-1: Seoul joined the sanctions (asmolov-2); 2: defensive weapons
-        return np.array([0.2, 0.2, 0.35, indirect, 1.0, 1.5])[seoul_rung]
+        base = np.array([0.2, 0.2, 0.35, 0.0, 1.0, 1.5])[seoul_rung]
+        return np.where(seoul_rung == LETHAL, indirect, base)
 
     def rule_technology_irreversible(self) -> np.ndarray:
         """Technology once given stays given (seok-7): no going below the highest tech rung."""
@@ -197,7 +199,7 @@ class Moscow(Actor):
         return (self.posture == 3)[:, None] & (np.arange(4)[None, :] < 3)
 
     def step(self):
-        q, m = self.p.moscow, self.model
+        q, m = self.k.moscow, self.model
         seoul_lethal = m.seoul.ever_lethal.astype(float)[:, None]
         leverage = m.pyongyang.leverage()[:, None]
         war = (~m.ceasefire)[:, None]
@@ -247,7 +249,7 @@ class Nato(Actor):
         return self.p.nato.pressure * self.LEVEL[self.rung]
 
     def step(self):
-        q, m = self.p.nato, self.model
+        q, m = self.k.nato, self.model
         need = self.p.war.ukraine_shortage * np.where(m.ceasefire, 1 - self.p.war.ceasefire_damping, 1.0)
         escalation = (m.pyongyang.troops / 2 + 0.3 * m.pyongyang.provocation
                       + m.moscow.reward_value())
@@ -283,45 +285,45 @@ class Seoul(Actor):
 
     # --- the rules, each a mask of blocked rungs (R x 6) ---------------------------
     def rule_step_by_step(self) -> np.ndarray:
-        q = self.p.seoul
-        if not q.step_by_step:
-            return np.zeros((self.R, 6), dtype=bool)
-        return ladder_steps(self.rung, 6) > q.max_rungs_per_step
+        q = self.k.seoul
+        return (ladder_steps(self.rung, 6) > q.max_rungs_per_step) & q.step_by_step
 
     def rule_corresponding_measures(self, cooperation: np.ndarray) -> np.ndarray:
         """Step up only after new Russia-DPRK cooperation or an atrocity, with NATO engaged."""
-        if not self.p.seoul.step_by_step:
-            return np.zeros((self.R, 6), dtype=bool)
         trigger = (cooperation > self.coop_mark) | (self.intolerable_left > 0)
         coordinated = self.model.nato.rung >= 1
         can_rise = trigger & coordinated
-        return (np.arange(6)[None, :] > self.rung[:, None]) & ~can_rise[:, None]
+        return ((np.arange(6)[None, :] > self.rung[:, None]) & ~can_rise[:, None]
+                & self.k.seoul.step_by_step)
 
     def rule_defensive_first(self) -> np.ndarray:
         return (np.arange(6)[None, :] >= LETHAL) & ~self.been_defensive[:, None]
 
     def rule_no_troops(self) -> np.ndarray:
         blocked = np.zeros((self.R, 6), dtype=bool)
-        if self.p.seoul.troops_excluded:
-            blocked[:, TROOPS] = True
+        blocked[:, TROOPS] = self.p.seoul.troops_excluded
         return blocked
 
     def rule_stockpile_floor(self) -> np.ndarray:
         """No stepping up to a shell-transfer rung the stockpile cannot feed for a month."""
-        headroom = self.stockpile + self.p.seoul.production_days_per_month - self.p.seoul.min_stockpile_days
+        q = self.p.seoul
+        headroom = self.stockpile + q.production_days_per_month - q.min_stockpile_days
         need = self.transfer_need()
-        blocked = (need[None, :] > headroom[:, None] + 1e-9) & (need[None, :] > 0)
+        blocked = (need > headroom[:, None] + 1e-9) & (need > 0)
         return blocked & (np.arange(6)[None, :] > self.rung[:, None])
 
     def rule_assembly_approval(self) -> np.ndarray:
-        if not self.p.seoul.assembly_approval_required:
-            return np.zeros((self.R, 6), dtype=bool)
-        return np.arange(6)[None, :] > self.approved_rung[:, None]
+        return ((np.arange(6)[None, :] > self.approved_rung[:, None])
+                & self.k.seoul.assembly_approval_required)
 
     def transfer_need(self) -> np.ndarray:
+        """Days of stockpile each rung sends a month (R x 6)."""
         q = self.p.seoul
-        return np.array([0, 0, 0, q.transfer_days_indirect, q.transfer_days_direct,
-                         q.transfer_days_direct])
+        need = np.zeros((self.R, 6))
+        need[:, LETHAL] = q.transfer_days_indirect
+        need[:, OFFENSIVE] = q.transfer_days_direct
+        need[:, TROOPS] = q.transfer_days_direct
+        return need
 
     # --- the decision -----------------------------------------------------------------
     def threat(self) -> np.ndarray:
@@ -331,14 +333,14 @@ class Seoul(Actor):
                 + 0.2 * m.pyongyang.provocation + 0.1 * m.treaty)
 
     def terms(self) -> dict[str, np.ndarray]:
-        q, m = self.p.seoul, self.model
+        q, m = self.k.seoul, self.model
         war = np.where(m.ceasefire, 1 - self.p.war.ceasefire_damping, 1.0)[:, None]
-        pull = (q.global_role + m.nato.pressure())[:, None] * war
+        pull = (self.p.seoul.global_role + m.nato.pressure())[:, None] * war
         ties_left = (m.moscow.posture < 3) * (1 - 0.5 * (m.moscow.max_reward >= SEOUL_RED_LINE))
         mood = self.opposition * (1 - self.p.seoul.approval) / 0.8
-        retaliation = self.RETALIATION.copy()
-        if not self.p.moscow.indirect_counts_as_direct:
-            retaliation[LETHAL] = self.p.moscow.indirect_weight
+        retaliation = np.broadcast_to(self.RETALIATION, (self.R, 6)).copy()
+        mo = self.p.moscow
+        retaliation[:, LETHAL] = np.where(mo.indirect_counts_as_direct, 1.0, mo.indirect_weight)
         return {
             "threat_response": q.threat_weight * self.threat()[:, None] * self.LEVEL,
             "alliance_pressure": q.alliance_weight * pull * self.LEVEL,
@@ -352,7 +354,7 @@ class Seoul(Actor):
 
     def cooperation(self) -> np.ndarray:
         m = self.model
-        shipments = m.pyongyang.shells / max(self.p.pyongyang.shells_per_month, 1.0)
+        shipments = m.pyongyang.shells / np.maximum(self.p.pyongyang.shells_per_month, 1.0)
         return m.moscow.max_reward + m.pyongyang.troops + m.treaty + shipments
 
     def step(self):
@@ -369,13 +371,11 @@ class Seoul(Actor):
         gumbel = m.rng.gumbel(size=(self.R, 6))
         utility = total_utility(terms)
         wish = logit_choice(utility, allowed_mask(blocked, self.rung, 6), gumbel,
-                            self.p.decision.rationality)
+                            self.k.decision.rationality)
 
         # National Assembly: a wish for an unapproved rung is put to a vote.
         line_draw = m.rng.random(self.R)
-        needs_vote = wish > self.approved_rung
-        if not q.assembly_approval_required:
-            needs_vote[:] = False
+        needs_vote = (wish > self.approved_rung) & q.assembly_approval_required
         self.voted = needs_vote & (self.cooldown == 0)
         self.passed = self.voted & self.assembly_vote(line_draw)
         self.votes += self.voted
@@ -421,7 +421,7 @@ class Seoul(Actor):
         q = self.p.seoul
         self.stockpile = np.minimum(self.stockpile + q.production_days_per_month,
                                     np.maximum(q.stockpile_days, self.stockpile))
-        want = self.transfer_need()[self.rung] * (~self.model.ceasefire)
+        want = self.transfer_need()[np.arange(self.R), self.rung] * (~self.model.ceasefire)
         room = np.maximum(self.stockpile - q.min_stockpile_days, 0.0)
         self.transfer = np.minimum(want, room)
         self.stockpile = self.stockpile - self.transfer

@@ -23,8 +23,10 @@ from .scenario import load_scenario, parse_assignment, resolve, scenario_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="redline: will Seoul cross Moscow's red line? An ensemble escalation model.")
-out_console = Console()
-err_console = Console(stderr=True)
+# Off a terminal rich assumes 80 columns, which folds the tables into slivers.
+_WIDTH = None if sys.stdout.isatty() else 160
+out_console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 Scen = Annotated[str, typer.Argument(help="scenario name from scenarios/ or a path to a YAML file")]
 Seed = Annotated[int, typer.Option("--seed", help="random seed", min=0)]

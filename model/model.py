@@ -16,7 +16,7 @@ import numpy as np
 
 from .agents import LETHAL, RULES, SEOUL_RED_LINE, Moscow, Nato, Pyongyang, Seoul
 from .choice import probabilities, runner_up
-from .parameters import Parameters
+from .parameters import ParamView
 from .scenario import Scenario, month_index, month_label
 
 # Per-month series recorded for every replication (name -> dtype).
@@ -63,7 +63,7 @@ class WorldState:
                    {k: STATE_FIELDS[k](data["values"][k]) for k in STATE_FIELDS})
 
 
-def initial_state(params: Parameters) -> dict:
+def initial_state(params: ParamView) -> dict:
     s, mo, py, na = params.seoul, params.moscow, params.pyongyang, params.nato
     return {
         "pyongyang_troops": py.troops_deployed, "pyongyang_shells": py.shells_per_month,
@@ -71,12 +71,13 @@ def initial_state(params: Parameters) -> dict:
         "moscow_max_reward": mo.initial_reward_rung, "moscow_posture": mo.initial_posture,
         "nato_rung": na.initial_rung, "seoul_rung": s.initial_rung,
         "seoul_max_rung": s.initial_rung, "seoul_been_defensive": s.initial_rung >= 2,
-        "seoul_approved_rung": max(2, s.initial_rung), "seoul_cooldown": 0, "seoul_votes": 0,
+        "seoul_approved_rung": np.maximum(2, s.initial_rung), "seoul_cooldown": 0, "seoul_votes": 0,
         "seoul_approvals": 0, "seoul_stockpile": s.stockpile_days,
         "seoul_min_stockpile": s.stockpile_days, "seoul_days_transferred": 0.0,
         "seoul_opposition": s.public_opposition, "seoul_support": s.public_support,
         "seoul_opinion_anchor": s.public_opposition, "seoul_intolerable_left": 0,
-        "seoul_coop_mark": float(mo.initial_reward_rung + py.troops_deployed + py.treaty_ratified + 1),
+        # the cooperation index Seoul last answered: today's (shipments count 1 at their start level)
+        "seoul_coop_mark": mo.initial_reward_rung + py.troops_deployed + py.treaty_ratified + 1.0,
         "seoul_ever_lethal": s.initial_rung >= LETHAL, "ceasefire": False,
         "treaty": py.treaty_ratified, "opposition_seats": s.assembly_opposition_seats,
     }
@@ -88,9 +89,13 @@ def _arrays(state: dict, reps: int) -> dict:
 
 class RedlineModel(mesa.Model):
     def __init__(self, scenario: Scenario, reps: int, seed: int, *, start: WorldState | None = None,
-                 months: int | None = None, trace: list[int] | None = None):
+                 months: int | None = None, trace: list[int] | None = None,
+                 varying: dict[str, np.ndarray] | None = None):
         super().__init__(rng=np.random.default_rng(np.random.SeedSequence(seed)))
-        self.scenario, self.params, self.reps = scenario, scenario.parameters, reps
+        self.scenario, self.reps = scenario, reps
+        # `varying`: parameters that differ per replication (sweeps), as (R,) arrays
+        self.params = ParamView(scenario.parameters, varying)
+        self.columns = ParamView(scenario.parameters, varying, column=True)
         first = month_index(scenario.start)
         self.offset = start.step if start else 0
         self.first_month = first + self.offset
@@ -230,8 +235,9 @@ class RedlineModel(mesa.Model):
                        choice, current):
         if not self.trace_ids:
             return
-        rat = self.params.decision.rationality
         ids = np.array(self.trace_ids)
+        rat = self.columns.decision.rationality
+        rat = rat[ids] if isinstance(rat, np.ndarray) else rat
         second = runner_up(utility[ids], allowed[ids], choice[ids])
         prob = probabilities(utility[ids], allowed[ids], rat)
         for j, i in enumerate(self.trace_ids):

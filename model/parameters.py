@@ -10,7 +10,10 @@ reason, so that ``redline sources`` and the evidence tests can check it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
+
+import numpy as np
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -332,3 +335,39 @@ def nest(flat: dict[str, Any]) -> dict[str, dict[str, Any]]:
         group, field = name.split(".", 1)
         out.setdefault(group, {})[field] = value
     return out
+
+
+class ParamView:
+    """Parameter values as the model reads them, by group: ``view.seoul.approval``.
+
+    Each value is the scenario's scalar, or, in a sweep that varies it, an array
+    with one entry per replication. ``column=True`` shapes such arrays (R, 1) so
+    they broadcast against (R x options) utility terms.
+    """
+
+    def __init__(self, params: Parameters, varying: dict[str, np.ndarray] | None = None,
+                 column: bool = False):
+        values = flatten(params)
+        for name, arr in (varying or {}).items():
+            values[name] = arr[:, None] if column else arr
+        for group in Parameters.model_fields:
+            setattr(self, group, SimpleNamespace(**{
+                name.split(".", 1)[1]: v for name, v in values.items()
+                if name.startswith(group + ".")}))
+
+
+def coerce_column(name: str, values) -> np.ndarray:
+    """Per-replication values of one parameter, typed and range-checked like a scalar."""
+    spec = SPECS[name]
+    arr = np.asarray(values)
+    if spec.kind is bool:
+        arr = arr.astype(bool)
+    elif spec.kind is int:
+        arr = np.rint(arr).astype(np.int64)
+    else:
+        arr = arr.astype(np.float64)
+    if spec.kind is not bool and ((arr < spec.lo).any() or (arr > spec.hi).any()):
+        from .errors import InputError
+        raise InputError(f"values from {arr.min()} to {arr.max()}", field=name,
+                         allowed=spec.allowed())
+    return arr

@@ -63,33 +63,8 @@ class Result:
     @cached_property
     def outcomes(self) -> pd.DataFrame:
         """One row per replication."""
-        s, c = self.series, self.counters
-        cols: dict = {"replication": np.arange(self.reps)}
-        for event, months_col in EVENTS.items():
-            first = self.first[_FIRST_KEY[event]]
-            cols[event] = first >= 0
-            cols[months_col] = pd.array(np.where(first >= 0, first, 0), dtype="Int64")
-            cols[months_col][first < 0] = pd.NA
-        cols.update({
-            "seoul_max_rung": c["seoul_max_rung"],
-            "final_seoul_rung": s["seoul_rung"][-1],
-            "moscow_max_reward_rung": c["moscow_max_reward"],
-            "final_moscow_reward_rung": s["moscow_reward_rung"][-1],
-            "final_moscow_posture": s["moscow_posture"][-1],
-            "assembly_votes": c["votes"],
-            "assembly_approvals": c["approvals"],
-            "min_stockpile_days": c["min_stockpile"],
-            "shells_transferred": c["shells_transferred"],
-            "final_public_opposition": s["public_opposition"][-1],
-        })
-        order = ["replication", "seoul_max_rung", "lethal_aid", "offensive_weapons", "troops_sent",
-                 "months_to_lethal_aid", "months_to_offensive_weapons", "months_to_troops",
-                 "relations_collapsed", "months_to_collapse", "red_line_crossed",
-                 "months_to_red_line", "assembly_votes", "assembly_approvals",
-                 "min_stockpile_days", "shells_transferred", "final_public_opposition",
-                 "ceasefire", "months_to_ceasefire", "final_seoul_rung",
-                 "final_moscow_reward_rung", "moscow_max_reward_rung", "final_moscow_posture"]
-        return pd.DataFrame({k: cols[k] for k in order})
+        last = {k: v[-1] for k, v in self.series.items()}
+        return outcome_frame(self.first, self.counters, last)
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -111,6 +86,63 @@ class Result:
         if self.model is None:
             raise ValueError("this result was made without keep_model=True")
         return self.model.world_state(replication)
+
+
+OUTCOME_COLUMNS = [
+    "replication", "seoul_max_rung", "lethal_aid", "offensive_weapons", "troops_sent",
+    "months_to_lethal_aid", "months_to_offensive_weapons", "months_to_troops",
+    "relations_collapsed", "months_to_collapse", "red_line_crossed", "months_to_red_line",
+    "assembly_votes", "assembly_approvals", "min_stockpile_days", "shells_transferred",
+    "final_public_opposition", "ceasefire", "months_to_ceasefire", "final_seoul_rung",
+    "final_moscow_reward_rung", "moscow_max_reward_rung", "final_moscow_posture"]
+
+
+def outcome_frame(first: dict, counters: dict, last: dict) -> pd.DataFrame:
+    """Outcomes per replication from the model's trackers and its last month's series."""
+    reps = len(counters["votes"])
+    cols: dict = {"replication": np.arange(reps)}
+    for event, months_col in EVENTS.items():
+        f = first[_FIRST_KEY[event]]
+        cols[event] = f >= 0
+        cols[months_col] = pd.array(np.where(f >= 0, f, 0), dtype="Int64")
+        cols[months_col][f < 0] = pd.NA
+    cols.update({
+        "seoul_max_rung": counters["seoul_max_rung"],
+        "final_seoul_rung": last["seoul_rung"],
+        "moscow_max_reward_rung": counters["moscow_max_reward"],
+        "final_moscow_reward_rung": last["moscow_reward_rung"],
+        "final_moscow_posture": last["moscow_posture"],
+        "assembly_votes": counters["votes"],
+        "assembly_approvals": counters["approvals"],
+        "min_stockpile_days": counters["min_stockpile"],
+        "shells_transferred": counters["shells_transferred"],
+        "final_public_opposition": last["public_opposition"],
+    })
+    return pd.DataFrame({k: cols[k] for k in OUTCOME_COLUMNS})
+
+
+def _counters(model: RedlineModel) -> dict:
+    s = model.seoul
+    return {
+        "seoul_max_rung": s.max_rung.astype(np.int8), "votes": s.votes.astype(np.int32),
+        "approvals": s.approvals.astype(np.int32), "min_stockpile": s.min_stockpile.copy(),
+        "moscow_max_reward": model.moscow.max_reward.astype(np.int8),
+        "shells_transferred": s.days_transferred * model.params.seoul.wartime_shells_per_day,
+    }
+
+
+def simulate_outcomes(scenario: Scenario, reps: int, seed: int,
+                      varying: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Outcomes only, for sweeps: `varying` gives per-replication parameter arrays
+    (see parameters.coerce_column), so one call can hold many design points."""
+    seed = check_seed(seed)
+    model = RedlineModel(scenario, reps, seed, varying=varying)
+    try:
+        model.run()
+    finally:
+        model.release()
+    last = {k: v[-1] for k, v in model.series.items()}
+    return outcome_frame(model.first, _counters(model), last)
 
 
 def summarize(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -153,13 +185,7 @@ def simulate(scenario: Scenario, reps: int = 1000, seed: int = 0, *,
         model.run(progress)
     finally:
         model.release()
-    s = model.seoul
-    counters = {
-        "seoul_max_rung": s.max_rung.astype(np.int8), "votes": s.votes.astype(np.int32),
-        "approvals": s.approvals.astype(np.int32), "min_stockpile": s.min_stockpile.copy(),
-        "moscow_max_reward": model.moscow.max_reward.astype(np.int8),
-        "shells_transferred": s.days_transferred * scenario.parameters.seoul.wartime_shells_per_day,
-    }
+    counters = _counters(model)
     labels = [month_label(model.first_month + t) for t in range(months)]
     return Result(scenario, reps, seed, labels, model.series, model.first, counters,
                   model.log, model if keep_model else None)
