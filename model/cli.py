@@ -198,5 +198,18 @@ def show_scenario(scenario: Scen, set_: Sets = None):
                       markup=False, soft_wrap=True)
 
 
-def main():  # pragma: no cover
-    app()
+def _register_extensions():
+    """Commands that live beside their subsystems (sweeps, dashboard, games)."""
+    import importlib
+
+    for module in ("model.experiments.commands", "model.dashboard_command", "model.game.commands"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(app, guarded)
+
+
+_register_extensions()
