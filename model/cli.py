@@ -206,7 +206,7 @@ def _register_extensions():
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name != module:
+            if exc.name is None or not module.startswith(exc.name):
                 raise
             continue
         mod.register(app, guarded)
