@@ -14,10 +14,10 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import InputError
-from .evidence import load_register
 from .parameters import SPECS
 from .scenario import load_scenario, parse_assignment, resolve, scenario_names
 
@@ -144,24 +144,32 @@ def scenarios():
 @app.command()
 @guarded
 def sources(scenario: Annotated[Optional[str], typer.Argument(
-        help="show the values of this scenario instead of the defaults")] = None):
+        help="show the values of this scenario instead of the defaults")] = None,
+            markdown: Annotated[bool, typer.Option(help="print a Markdown table")] = False):
     """Every parameter with its value, unit, range and evidence."""
-    register = load_register()
+    from .evidence import evidence_rows
+
     values = load_scenario(scenario).flat_parameters() if scenario else None
-    table = Table(title="parameters and their evidence", show_lines=True)
-    for col in ("parameter", "value", "unit", "range", "source", "evidence"):
-        table.add_column(col, overflow="fold")
-    for name, spec in SPECS.items():
-        value = values[name] if values else spec.default
-        if spec.is_assumption:
-            evidence = f"ASSUMPTION: {spec.why}"
-        else:
-            evidence = " | ".join(f"{i}: \"{register.excerpt(i).text}\" ({register.cite(i)})"
-                                  for i in spec.excerpt_ids)
-            if spec.note:
-                evidence += f" [note: {spec.note}]"
-        table.add_row(name, str(value), spec.unit, f"{spec.lo} - {spec.hi}", spec.source, evidence)
-    out_console.print(table)
+    rows = evidence_rows(values)
+    if markdown:
+        out_console.print("| parameter | value | unit | range | source | evidence |\n"
+                          "|---|---|---|---|---|---|", markup=False, highlight=False)
+        for r in rows:
+            cells = [r["parameter"], r["value"], r["unit"], r["range"], r["source"],
+                     r["evidence"].replace("|", "/").replace("\n", " ")]
+            out_console.print("| " + " | ".join(str(c) for c in cells) + " |", markup=False,
+                              highlight=False, soft_wrap=True)
+        return
+    group = None
+    for r in rows:
+        g = r["parameter"].split(".")[0] if "." in r["parameter"] else "scenario"
+        if g != group:
+            group = g
+            out_console.print(f"\n[bold]{g}[/]")
+        out_console.print(f"  [bold]{r['parameter']}[/] = {r['value']}  "
+                          + escape(f"[{r['unit']}; {r['range']}]"), highlight=False, soft_wrap=True)
+        for line in r["evidence"].split("\n"):
+            out_console.print(f"      {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

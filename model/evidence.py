@@ -59,3 +59,23 @@ def load_register(folder: Path = SEEDS_DIR) -> Register:
             doc["id"], doc["title"], doc["author"], doc["outlet"], str(doc["date"]), doc["kind"],
             tuple(Excerpt(e["id"], e["text"], doc["id"]) for e in doc["excerpts"])))
     return Register(sources)
+
+
+def evidence_rows(values: dict | None = None) -> list[dict]:
+    """One row per parameter: value, unit, range, source and the evidence text."""
+    from .parameters import SPECS
+
+    register = load_register()
+    rows = []
+    for name, spec in SPECS.items():
+        if spec.is_assumption:
+            evidence = f"ASSUMPTION: {spec.why}"
+        else:
+            evidence = "\n".join(f'{i}: "{register.excerpt(i).text}" ({register.cite(i)})'
+                                  for i in spec.excerpt_ids)
+            if spec.note:
+                evidence += f"\nnote: {spec.note}"
+        rows.append({"parameter": name, "value": values[name] if values else spec.default,
+                     "unit": spec.unit, "range": f"{spec.lo} to {spec.hi}",
+                     "source": spec.source, "evidence": evidence})
+    return rows
