@@ -88,14 +88,31 @@ class Actor(mesa.Agent):
         self.k = model.columns  # scalars or (R, 1) arrays: for (R x options) terms
         self.R = model.reps
 
+    DECISIONS: dict[str, list[str]] = {}
+
+    def blocked_for(self, decision: str) -> dict[str, np.ndarray]:
+        """The rules that block options of `decision` now: rule name -> (R x K) mask."""
+        return {}
+
     def choose(self, decision, options, terms, blocked, current, gumbel):
+        """The logit choice, unless a player holds this seat and has chosen.
+
+        A player's move (model.forced) replaces the draw only where the rules allow
+        it; where they do not, the actor holds. The model's own choice is kept for
+        the record either way.
+        """
         shape = (self.R, len(options))
         terms = {k: np.broadcast_to(v, shape) for k, v in terms.items()}
         utility = total_utility(terms)
         allowed = allowed_mask(blocked, current, len(options))
-        choice = logit_choice(utility, allowed, gumbel, self.k.decision.rationality)
+        model_choice = logit_choice(utility, allowed, gumbel, self.k.decision.rationality)
+        choice = model_choice
+        forced = self.model.forced.get((self.name, decision))
+        if forced is not None:
+            ok = allowed[np.arange(self.R), np.clip(forced, 0, len(options) - 1)]
+            choice = np.where(forced < 0, model_choice, np.where(ok, forced, current))
         self.model.trace_decision(self.name, decision, options, terms, blocked, allowed,
-                                  utility, choice, current)
+                                  utility, choice, current, model_choice, forced)
         return choice
 
 
@@ -103,6 +120,14 @@ class Pyongyang(Actor):
     """Trades shells and troops for rewards; wants Moscow indebted before the war ends."""
 
     name = "pyongyang"
+    DECISIONS = {"shipments": SHELL_MOVES, "troops": TROOP_LEVELS, "provocation": PROVOCATION}
+
+    def current(self, decision: str) -> np.ndarray:
+        return {"shipments": np.ones(self.R, int), "troops": self.troops,
+                "provocation": np.zeros(self.R, int)}[decision]
+
+    def blocked_for(self, decision):
+        return {"one_rung_a_month": _one_rung(self.troops, 3)} if decision == "troops" else {}
 
     def __init__(self, model, state):
         super().__init__(model)
@@ -147,8 +172,7 @@ class Pyongyang(Actor):
             "war_over": -5.0 * (1 - war)[:, None] * t,
             "change_cost": -q.change_cost * ladder_steps(self.troops, 3),
         }
-        blocked = {"one_rung_a_month": _one_rung(self.troops, 3)}
-        self.troops = self.choose("troops", TROOP_LEVELS, terms, blocked, self.troops,
+        self.troops = self.choose("troops", TROOP_LEVELS, terms, self.blocked_for("troops"), self.troops,
                                   m.rng.gumbel(size=(self.R, 3)))
 
         # Provocations on the Peninsula, emboldened by Russian backing (seok-6).
@@ -167,6 +191,7 @@ class Moscow(Actor):
     """Rewards Pyongyang and sets its posture toward Seoul."""
 
     name = "moscow"
+    DECISIONS = {"reward": MOSCOW_REWARDS, "posture": MOSCOW_POSTURES}
     VALUE = np.array([0.0, 0.25, 0.5, 0.8, 1.0])
     IRREVERSIBILITY = np.array([0.0, 0.0, 0.3, 1.0, 2.0])
     CROSSES_SEOUL_LINE = np.array([0.0, 0.0, 0.0, 1.0, 1.0])
@@ -198,6 +223,16 @@ class Moscow(Actor):
     def rule_collapse_absorbing(self) -> np.ndarray:
         return (self.posture == 3)[:, None] & (np.arange(4)[None, :] < 3)
 
+    def current(self, decision: str) -> np.ndarray:
+        return self.reward if decision == "reward" else self.posture
+
+    def blocked_for(self, decision):
+        if decision == "reward":
+            return {"one_rung_a_month": _one_rung(self.reward, 5),
+                    "technology_irreversible": self.rule_technology_irreversible()}
+        return {"one_rung_a_month": _one_rung(self.posture, 4),
+                "collapse_absorbing": self.rule_collapse_absorbing()}
+
     def step(self):
         q, m = self.k.moscow, self.model
         seoul_lethal = m.seoul.ever_lethal.astype(float)[:, None]
@@ -212,11 +247,8 @@ class Moscow(Actor):
             "postwar_liability": -q.leverage_weight * 0.5 * (~war) * self.VALUE,
             "change_cost": -q.change_cost * ladder_steps(self.reward, 5),
         }
-        blocked = {
-            "one_rung_a_month": _one_rung(self.reward, 5),
-            "technology_irreversible": self.rule_technology_irreversible(),
-        }
-        self.reward = self.choose("reward", MOSCOW_REWARDS, terms, blocked, self.reward,
+        self.reward = self.choose("reward", MOSCOW_REWARDS, terms, self.blocked_for("reward"),
+                                  self.reward,
                                   m.rng.gumbel(size=(self.R, 5)))
         self.max_reward = np.maximum(self.max_reward, self.reward)
 
@@ -226,11 +258,8 @@ class Moscow(Actor):
             "relations_value": -q.relations_weight * self.RELATIONS_LOST,
             "change_cost": -q.change_cost * ladder_steps(self.posture, 4),
         }
-        blocked = {
-            "one_rung_a_month": _one_rung(self.posture, 4),
-            "collapse_absorbing": self.rule_collapse_absorbing(),
-        }
-        self.posture = self.choose("posture", MOSCOW_POSTURES, terms, blocked, self.posture,
+        self.posture = self.choose("posture", MOSCOW_POSTURES, terms, self.blocked_for("posture"),
+                                   self.posture,
                                    m.rng.gumbel(size=(self.R, 4)))
 
 
@@ -238,7 +267,14 @@ class Nato(Actor):
     """Presses Seoul, driven by Ukraine's shortage and Pyongyang's escalation."""
 
     name = "nato"
+    DECISIONS = {"pressure": NATO_RUNGS}
     LEVEL = np.arange(4) / 3
+
+    def current(self, decision: str) -> np.ndarray:
+        return self.rung
+
+    def blocked_for(self, decision):
+        return {"one_rung_a_month": _one_rung(self.rung, 4)}
 
     def __init__(self, model, state):
         super().__init__(model)
@@ -259,8 +295,7 @@ class Nato(Actor):
             "respect_seoul_constraints": -q.restraint_weight * self.LEVEL ** 2,
             "change_cost": -q.change_cost * ladder_steps(self.rung, 4),
         }
-        blocked = {"one_rung_a_month": _one_rung(self.rung, 4)}
-        self.rung = self.choose("pressure", NATO_RUNGS, terms, blocked, self.rung,
+        self.rung = self.choose("pressure", NATO_RUNGS, terms, self.blocked_for("pressure"), self.rung,
                                 m.rng.gumbel(size=(self.R, 4)))
 
 
@@ -268,6 +303,7 @@ class Seoul(Actor):
     """Climbs or holds its assistance ladder under domestic, legal and doctrinal limits."""
 
     name = "seoul"
+    DECISIONS = {"assistance": SEOUL_RUNGS}
     LEVEL = np.array([0.0, 0.2, 0.45, 0.7, 0.9, 1.0])
     DOMESTIC_COST = np.array([0.0, 0.05, 0.25, 1.0, 1.6, 3.0])
     EXPORT_GAIN = np.array([0.0, 0.0, 0.2, 0.5, 1.0, 0.0])
@@ -357,21 +393,32 @@ class Seoul(Actor):
         shipments = m.pyongyang.shells / np.maximum(self.p.pyongyang.shells_per_month, 1.0)
         return m.moscow.max_reward + m.pyongyang.troops + m.treaty + shipments
 
-    def step(self):
-        q, m = self.p.seoul, self.model
-        cooperation = self.cooperation()
-        terms = self.terms()
-        blocked = {
+    def current(self, decision: str) -> np.ndarray:
+        return self.rung
+
+    def blocked_for(self, decision="assistance"):
+        """Every rule but the Assembly's, which is settled by a vote within the month."""
+        return {
             "step_by_step": self.rule_step_by_step(),
-            "corresponding_measures": self.rule_corresponding_measures(cooperation),
+            "corresponding_measures": self.rule_corresponding_measures(self.cooperation()),
             "defensive_first": self.rule_defensive_first(),
             "no_troops": self.rule_no_troops(),
             "stockpile_floor": self.rule_stockpile_floor(),
         }
+
+    def step(self):
+        q, m = self.p.seoul, self.model
+        cooperation = self.cooperation()
+        terms = self.terms()
+        blocked = self.blocked_for()
         gumbel = m.rng.gumbel(size=(self.R, 6))
         utility = total_utility(terms)
-        wish = logit_choice(utility, allowed_mask(blocked, self.rung, 6), gumbel,
-                            self.k.decision.rationality)
+        pre_allowed = allowed_mask(blocked, self.rung, 6)
+        wish = logit_choice(utility, pre_allowed, gumbel, self.k.decision.rationality)
+        forced = m.forced.get((self.name, "assistance"))
+        if forced is not None:  # a player's wish, if the other rules allow it
+            ok = pre_allowed[np.arange(self.R), np.clip(forced, 0, 5)]
+            wish = np.where(forced < 0, wish, np.where(ok, forced, self.rung))
 
         # National Assembly: a wish for an unapproved rung is put to a vote.
         line_draw = m.rng.random(self.R)

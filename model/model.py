@@ -104,6 +104,8 @@ class RedlineModel(mesa.Model):
         self.ceasefire, self.treaty = state["ceasefire"], state["treaty"]
         self.opposition_seats = state["opposition_seats"].astype(np.int64)
         self.forced_provocation = np.zeros(reps, dtype=bool)
+        # (actor, decision) -> option per replication (-1: the model decides); one month only
+        self.forced: dict[tuple[str, str], np.ndarray] = {}
         self.events = {}
         for ev in scenario.events:
             self.events.setdefault(month_index(ev.month) - self.first_month, []).append(ev)
@@ -145,6 +147,7 @@ class RedlineModel(mesa.Model):
         self.seoul.update_opinion(shocks)
         self.seoul.intolerable_left = np.maximum(self.seoul.intolerable_left - 1, 0)
         self.forced_provocation[:] = False
+        self.forced = {}
         self.record(t)
         if self.trace_ids:
             self.log.append(self._current)
@@ -232,7 +235,7 @@ class RedlineModel(mesa.Model):
 
     # --- reasons for the traced replications --------------------------------------------
     def trace_decision(self, actor, decision, options, terms, blocked, allowed, utility,
-                       choice, current):
+                       choice, current, model_choice=None, forced=None):
         if not self.trace_ids:
             return
         ids = np.array(self.trace_ids)
@@ -247,6 +250,13 @@ class RedlineModel(mesa.Model):
                 "from": options[int(current[i])], "chosen": options[c], "chosen_index": c,
                 "runner_up": options[r] if r >= 0 else None,
                 "probability": float(prob[j, c]),
+                "model_choice": options[int(model_choice[i])] if model_choice is not None
+                else options[c],
+                "model_choice_index": int(model_choice[i]) if model_choice is not None else c,
+                "player": bool(forced is not None and forced[i] >= 0),
+                "requested": (options[int(forced[i])] if forced is not None and forced[i] >= 0
+                              else None),
+                "probabilities": {options[k]: float(prob[j, k]) for k in range(len(options))},
                 "terms_chosen": {k: float(v[i, c]) for k, v in terms.items()},
                 "terms_runner_up": ({k: float(v[i, r]) for k, v in terms.items()}
                                     if r >= 0 else {}),
