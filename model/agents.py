@@ -67,6 +67,9 @@ RULES = {
     "technology_irreversible": ("technology once transferred cannot be taken back", "seok-7"),
     "collapse_absorbing": ("relations once collapsed stay collapsed within the horizon",
                            "asmolov-13"),
+    "collapse_needs_red_line": ("Moscow severs ties only once Seoul has crossed its red line "
+                                "(lethal supply; indirect counts only if read as direct)",
+                                "asmolov-13,asmolov-19,asmolov-18"),
     "one_rung_a_month": ("Moscow, Pyongyang and NATO move one rung a month at most",
                          "assumption: great-power moves are incremental"),
     "postwar_liability": ("after a ceasefire Pyongyang is more liability than asset", "seok-2"),
@@ -223,6 +226,19 @@ class Moscow(Actor):
     def rule_collapse_absorbing(self) -> np.ndarray:
         return (self.posture == 3)[:, None] & (np.arange(4)[None, :] < 3)
 
+    def seoul_crossed(self) -> np.ndarray:
+        """Has Seoul ever crossed Moscow's red line? Indirect supply counts only if the
+        hawks' reading holds (asmolov-18); otherwise only direct offensive supply does."""
+        max_rung = self.model.seoul.max_rung
+        return np.where(self.p.moscow.indirect_counts_as_direct, max_rung >= LETHAL,
+                        max_rung >= OFFENSIVE)
+
+    def rule_collapse_needs_red_line(self) -> np.ndarray:
+        """Ties are severed over the red line, not before it (asmolov-13, asmolov-19)."""
+        blocked = np.zeros((self.R, 4), dtype=bool)
+        blocked[:, 3] = ~self.seoul_crossed() & (self.posture < 3)
+        return blocked
+
     def current(self, decision: str) -> np.ndarray:
         return self.reward if decision == "reward" else self.posture
 
@@ -231,11 +247,12 @@ class Moscow(Actor):
             return {"one_rung_a_month": _one_rung(self.reward, 5),
                     "technology_irreversible": self.rule_technology_irreversible()}
         return {"one_rung_a_month": _one_rung(self.posture, 4),
-                "collapse_absorbing": self.rule_collapse_absorbing()}
+                "collapse_absorbing": self.rule_collapse_absorbing(),
+                "collapse_needs_red_line": self.rule_collapse_needs_red_line()}
 
     def step(self):
         q, m = self.k.moscow, self.model
-        seoul_lethal = m.seoul.ever_lethal.astype(float)[:, None]
+        seoul_lethal = self.seoul_crossed().astype(float)[:, None]
         leverage = m.pyongyang.leverage()[:, None]
         war = (~m.ceasefire)[:, None]
         terms = {
@@ -343,7 +360,9 @@ class Seoul(Actor):
     def rule_stockpile_floor(self) -> np.ndarray:
         """No stepping up to a shell-transfer rung the stockpile cannot feed for a month."""
         q = self.p.seoul
-        headroom = self.stockpile + q.production_days_per_month - q.min_stockpile_days
+        refilled = np.minimum(self.stockpile + q.production_days_per_month,
+                              np.maximum(q.stockpile_days, self.stockpile))
+        headroom = refilled - q.min_stockpile_days
         need = self.transfer_need()
         blocked = (need > headroom[:, None] + 1e-9) & (need > 0)
         return blocked & (np.arange(6)[None, :] > self.rung[:, None])
@@ -460,7 +479,13 @@ class Seoul(Actor):
         d = q.party_discipline
         p_opp = np.where(line_for, d, 0.0) + (1 - d) * support
         p_ruling = d + (1 - d) * support
-        self.yes_votes = m.rng.binomial(opp_seats, p_opp) + m.rng.binomial(ruling_seats, p_ruling)
+        # Normal approximation to the two binomial seat counts: a fixed number of draws
+        # per month keeps common random numbers exact when seat shares change.
+        z = m.rng.standard_normal((2, self.R))
+        yes = np.zeros(self.R)
+        for n, p, zk in ((opp_seats, p_opp, z[0]), (ruling_seats, p_ruling, z[1])):
+            yes += np.clip(np.rint(n * p + np.sqrt(n * p * (1 - p)) * zk), 0, n)
+        self.yes_votes = yes.astype(int)
         return self.yes_votes >= 151
 
     def move_shells(self):

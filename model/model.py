@@ -1,7 +1,7 @@
 """The Mesa model: one instance advances an ensemble of R replications a month at a time.
 
 Order within a month (each actor sees what the earlier ones did this month):
-scheduled events and the ceasefire draw, Pyongyang, Moscow, NATO, Seoul (with
+the ceasefire draw, scheduled events (injects), Pyongyang, Moscow, NATO, Seoul (with
 any Assembly vote and shell transfer), then public opinion. The random draws are
 made in a fixed order every month, so results depend only on the scenario,
 parameters, seed and number of replications.
@@ -71,7 +71,8 @@ def initial_state(params: ParamView) -> dict:
         "moscow_max_reward": mo.initial_reward_rung, "moscow_posture": mo.initial_posture,
         "nato_rung": na.initial_rung, "seoul_rung": s.initial_rung,
         "seoul_max_rung": s.initial_rung, "seoul_been_defensive": s.initial_rung >= 2,
-        "seoul_approved_rung": np.maximum(2, s.initial_rung), "seoul_cooldown": 0, "seoul_votes": 0,
+        # a world that starts with lethal supply already had it approved (rungs 3-4 together)
+        "seoul_approved_rung": np.where(s.initial_rung >= 3, np.maximum(4, s.initial_rung), 2), "seoul_cooldown": 0, "seoul_votes": 0,
         "seoul_approvals": 0, "seoul_stockpile": s.stockpile_days,
         "seoul_min_stockpile": s.stockpile_days, "seoul_days_transferred": 0.0,
         "seoul_opposition": s.public_opposition, "seoul_support": s.public_support,
@@ -152,6 +153,14 @@ class RedlineModel(mesa.Model):
         if self.trace_ids:
             self.log.append(self._current)
         self.t += 1
+
+    def set_parameters(self, parameters) -> None:
+        """Change parameters mid-run (a facilitator's custom inject); state is kept."""
+        self.scenario = self.scenario.model_copy(update={"parameters": parameters})
+        self.params = ParamView(parameters)
+        self.columns = ParamView(parameters, column=True)
+        for agent in (self.pyongyang, self.moscow, self.nato, self.seoul):
+            agent.p, agent.k = self.params, self.columns
 
     def run(self, progress=None):
         for _ in range(self.months):

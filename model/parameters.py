@@ -139,8 +139,9 @@ class Seoul(_Group):
 
 class Moscow(_Group):
     initial_reward_rung: int = param(
-        1, 0, 4, "rung (0-4)", "seok-1,seok-4",
-        note="diplomatic cover is certain (seok-1); material help is uncertain, taken as rung 1")
+        1, 0, 4, "rung (0-4)", ASSUMPTION,
+        "diplomatic cover is certain (seok-1) and rewards are expected (seok-4), but what material "
+        "help Moscow gives is uncertain: food, energy and cash (rung 1) is a judgement")
     initial_posture: int = param(
         1, 0, 3, "rung (0-3)", "asmolov-2,asmolov-20", note="warnings and hostile rhetoric")
     indirect_counts_as_direct: bool = param(True, None, None, "switch", "asmolov-18")
@@ -158,7 +159,8 @@ class Moscow(_Group):
         "technology is less reversible than food or energy (seok-7); the weight itself is a judgement")
     deterrence_weight: float = param(
         1.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "Moscow avoids handing Seoul a justification (seok-19, asmolov-13)")
+        "Moscow has reason not to push Seoul over its own red line while ties hold: both sides "
+        "tread carefully (asmolov-13); the weight is a judgement")
     red_line_weight: float = param(
         15.0, 0.0, 30.0, "utility", ASSUMPTION,
         "lethal supply makes relations collapse likely (asmolov-19, asmolov-2); the weight itself is a judgement")

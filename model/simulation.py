@@ -161,13 +161,15 @@ def summarize(outcomes: pd.DataFrame) -> pd.DataFrame:
 def simulate(scenario: Scenario, reps: int = 1000, seed: int = 0, *,
              start: WorldState | None = None, months: int | None = None,
              trace: list[int] | None = None, keep_model: bool = False,
-             progress=None) -> Result:
+             first_moves: dict[tuple[str, str], int] | None = None, progress=None) -> Result:
     """Run `reps` replications of `scenario`.
 
     `start` branches the ensemble from one world's snapshot (a game's current
     month, or `Result.world_state(i)`); `months` then defaults to what is left of
     the scenario's horizon. `trace` lists replications whose decisions keep
-    their reasons (see `Result.log`).
+    their reasons (see `Result.log`). `first_moves` plays {(actor, decision):
+    option} in the first month in every replication (a player's move under test);
+    the rules still apply, and where they block it the actor holds.
     """
     seed = check_seed(seed)
     left = scenario.horizon_months - (start.step if start else 0)
@@ -181,6 +183,8 @@ def simulate(scenario: Scenario, reps: int = 1000, seed: int = 0, *,
         raise InputError(f"trace {trace}", field="replication",
                          allowed=f"replication numbers from 0 to {reps - 1}")
     model = RedlineModel(scenario, reps, seed, start=start, months=months, trace=trace)
+    model.forced = {key: np.full(reps, option, dtype=np.int64)
+                    for key, option in (first_moves or {}).items()}
     try:
         model.run(progress)
     finally:

@@ -78,7 +78,7 @@ def checks(reps: int = MIN_REPS, seed: int = 2024) -> list[Check]:
 
     jul = _run("july-2024", reps, seed).outcomes
     p = _p(jul.lethal_aid & (jul.months_to_lethal_aid.fillna(99) <= 6))
-    out.append(Check("july-2024: lethal aid by December 2024", "asmolov-12 and the record",
+    out.append(Check("july-2024: lethal aid by December 2024", "asmolov-12,record-1",
                      "below 50%", _fmt(p), p[0] < 0.5))
     both = _p(jul.lethal_aid & (jul.months_to_lethal_aid.fillna(99) <= 6)
               & jul.relations_collapsed & (jul.months_to_collapse.fillna(99) <= 6))

@@ -12,7 +12,7 @@ from model.evidence import load_register
 from model.scenario import ROOT
 
 REG = load_register()
-ID = re.compile(r"\b(?:seok|asmolov|assembly)-\d+\b")
+ID = re.compile(r"\b(?:seok|asmolov|assembly|record)-\d+\b")
 
 
 @pytest.mark.parametrize("name", list(SPECS))
@@ -43,7 +43,7 @@ def test_rules_cite_existing_excerpts():
 def test_register_has_both_documents_and_marks_the_outside_figure():
     kinds = {s.id: s.kind for s in REG.sources.values()}
     assert kinds["seok"] == "document" and kinds["asmolov"] == "document"
-    assert kinds["assembly"] != "document"
+    assert kinds["assembly"] != "document" and kinds["record"] != "document"
     assert "OUTSIDE" in REG.cite("assembly-1")
     assert SPECS["seoul.assembly_opposition_seats"].source == "assembly-1"
     for s in REG.sources.values():

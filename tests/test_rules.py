@@ -164,6 +164,19 @@ def test_indirect_supply_counts_as_direct_when_moscow_says_so():
     assert hawk.outcomes.relations_collapsed.mean() > dove.outcomes.relations_collapsed.mean()
 
 
+def test_moscow_severs_ties_only_over_the_red_line(nov):
+    m = RedlineModel(nov, 3, seed=0)
+    m.moscow.posture = np.array([2, 2, 2])
+    m.seoul.max_rung = np.array([2, 3, 4])
+    assert list(m.moscow.rule_collapse_needs_red_line()[:, 3]) == [True, False, False]
+    dove = RedlineModel(nov.with_overrides({"moscow.indirect_counts_as_direct": False}), 3, seed=0)
+    dove.moscow.posture = np.array([2, 2, 2])
+    dove.seoul.max_rung = np.array([2, 3, 4])
+    assert list(dove.moscow.rule_collapse_needs_red_line()[:, 3]) == [True, True, False]
+    o = run(reps=2000).outcomes
+    assert not (o.relations_collapsed & ~o.lethal_aid).any()
+
+
 def test_seouls_red_line_is_moscows_rung_three():
     res = run("red-line", reps=200)
     o = res.outcomes
