@@ -1,0 +1,217 @@
+"""Where blocks run: this process, local worker processes, or a Dask cluster.
+
+All three take whole blocks (never single replications: `import mesa` makes
+multiprocessing spawn fresh interpreters, and a task must be worth far more
+than the ~13 ms a model call costs) and keep only a bounded number in flight, so
+the coordinator's memory does not grow with the size of the sweep. Results come
+back in completion order; the coordinator writes each under its block index,
+which is why the order never matters.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import re
+import signal
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from itertools import islice
+from typing import Iterable, Iterator
+
+from ..errors import InputError
+from .worker import BlockResult, BlockTask, run_block, worker_version
+
+IN_FLIGHT_PER_WORKER = 2
+_DASK = re.compile(r"^(?:local(?::(?P<n>\d+))?|(?P<addr>tcp://[^\s]+:\d+))$")
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class Serial:
+    """Blocks run one after another in this process (`--workers 1`)."""
+
+    workers = 1
+
+    def describe(self) -> dict:
+        return {"executor": "serial", "workers": 1}
+
+    def run(self, tasks: Iterable[BlockTask]) -> Iterator[BlockResult]:
+        for task in tasks:
+            yield run_block(task)
+
+    def close(self, abort: bool = False) -> None:
+        pass
+
+
+def _worker_init(parent: int) -> None:
+    """Ignore Ctrl-C (it reaches the whole process group; only the coordinator acts on it),
+    and exit when the coordinator dies: after a kill -9 an orphaned worker would otherwise
+    wait on its task queue forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="redline-parent-watch", daemon=True).start()
+
+
+def _windowed(submit, tasks: Iterable, window: int, wait_some) -> Iterator[BlockResult]:
+    """Keep at most `window` tasks in flight; refill as each finishes, then hand it back."""
+    tasks = iter(tasks)
+    pending = {submit(t) for t in islice(tasks, window)}
+    while pending:
+        done, pending = wait_some(pending)
+        for fut in done:
+            nxt = next(tasks, None)
+            if nxt is not None:
+                pending.add(submit(nxt))
+            yield fut.result()
+
+
+class LocalProcesses:
+    """A pool of spawned worker processes on this machine (`--workers N`)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                        initializer=_worker_init, initargs=(os.getpid(),))
+
+    def describe(self) -> dict:
+        return {"executor": "processes", "workers": self.workers}
+
+    def run(self, tasks: Iterable[BlockTask]) -> Iterator[BlockResult]:
+        def wait_some(pending):
+            done, rest = wait(pending, return_when=FIRST_COMPLETED)
+            return done, set(rest)
+        return _windowed(lambda t: self.pool.submit(run_block, t), tasks,
+                         IN_FLIGHT_PER_WORKER * self.workers, wait_some)
+
+    def close(self, abort: bool = False) -> None:
+        if abort:
+            # Running blocks are abandoned (they rerun on resume); stop their processes now
+            # rather than let them finish work nobody will write.
+            processes = list((getattr(self.pool, "_processes", None) or {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for proc in processes:
+                proc.terminate()
+            for proc in processes:
+                proc.join(timeout=5)
+        else:
+            self.pool.shutdown(wait=True)
+
+
+class DaskExecutor:
+    """A Dask cluster: `local[:N]` starts one on loopback, `tcp://HOST:PORT` joins one."""
+
+    def __init__(self, spec: str):
+        match = _DASK.match(spec.strip())
+        if not match:
+            raise InputError(f"'{spec}'", field="--dask",
+                             allowed="local, local:N (N workers on this machine) or "
+                                     "tcp://HOST:PORT (a running `dask scheduler`)")
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise InputError("Dask is not installed", field="--dask",
+                             allowed="the dask extra: pip install dask distributed") from None
+        self.spec, self.cluster, self._live = spec, None, set()
+        if match.group("addr"):
+            self.address = match.group("addr")
+            try:
+                self.client = Client(self.address, timeout="15s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError(f"cannot reach a Dask scheduler at {self.address} ({exc})",
+                                 field="--dask", allowed="the address `dask scheduler` printed, "
+                                 "e.g. tcp://10.0.0.5:8786") from None
+        else:
+            n = int(match.group("n") or cpu_count())
+            if n < 1:
+                raise InputError(f"{n} workers", field="--dask", allowed="local:N with N >= 1")
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address=None,
+                                        silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+            self.address = self.cluster.scheduler_address
+        self._check_workers()
+
+    def _check_workers(self) -> None:
+        from .. import __version__
+        try:
+            self.client.wait_for_workers(1, timeout=60)
+            versions = self.client.run(worker_version)
+        except Exception as exc:  # noqa: BLE001 - any failure here means the workers can't run us
+            self.close()
+            raise InputError(f"the Dask workers cannot run redline ({type(exc).__name__}: {exc})",
+                             field="--dask", allowed="workers started in an environment where "
+                             "redline is installed (pip install -e .)") from None
+        wrong = {w: v for w, v in versions.items() if v != __version__}
+        if wrong:
+            self.close()
+            raise InputError(f"workers run other redline versions: {wrong}", field="--dask",
+                             allowed=f"every worker on redline {__version__}")
+
+    @property
+    def workers(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    def describe(self) -> dict:
+        return {"executor": "dask", "workers": self.workers, "scheduler": self.address,
+                "cluster": "local" if self.cluster else "remote"}
+
+    def run(self, tasks: Iterable[BlockTask]) -> Iterator[BlockResult]:
+        from dask.distributed import as_completed
+
+        queue = as_completed()
+
+        def submit(task):
+            fut = self.client.submit(run_block, task, pure=False,
+                                     key=f"redline-block-{task.index}-{task.fingerprint[:12]}")
+            self._live.add(fut)
+            return fut
+
+        tasks = iter(tasks)
+        for t in islice(tasks, IN_FLIGHT_PER_WORKER * self.workers):
+            queue.add(submit(t))
+        for fut in queue:
+            nxt = next(tasks, None)
+            if nxt is not None:
+                queue.add(submit(nxt))
+            result = fut.result()
+            self._live.discard(fut)
+            fut.release()
+            yield result
+
+    def close(self, abort: bool = False) -> None:
+        try:
+            if abort and self._live:
+                self.client.cancel(list(self._live))
+            self._live.clear()
+            self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+def make_executor(workers: int | None = None, dask: str | None = None):
+    if dask is not None:
+        if workers is not None:
+            raise InputError("--workers and --dask both given", field="--workers",
+                             allowed="one of them: with Dask, say local:N or size the cluster")
+        return DaskExecutor(dask)
+    n = cpu_count() if workers is None else workers
+    if n < 1:
+        raise InputError(f"{n} workers", field="--workers", allowed="an integer of at least 1")
+    return Serial() if n == 1 else LocalProcesses(n)
+
+
+__all__ = ["DaskExecutor", "LocalProcesses", "Serial", "cpu_count", "make_executor"]
