@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..outputs import write_text
 from ..simulation import EVENTS
 from .store import DESIGN, SAMPLE, SUMMARY, SweepDir
+from .summary import SUMMARY_COLUMNS
 
 MAX_MARKDOWN_ROWS = 200
 
@@ -27,7 +28,7 @@ class Sweep:
     manifest: dict
     points: pd.DataFrame  # design points as run: point + one column per factor
     sample: pd.DataFrame | None  # unit-cube coordinates (lhs, sobol, morris)
-    summary: pd.DataFrame  # long: point, factors, outcome, probability, ...
+    summary: pd.DataFrame  # long: point, outcome, probability, ... (SUMMARY_COLUMNS)
 
     @property
     def sampler(self) -> str:
@@ -86,7 +87,8 @@ def open_sweep(path: str | Path) -> Sweep:
     sample = sweep_dir.file(SAMPLE)
     return Sweep(sweep_dir.path, manifest, pd.read_parquet(sweep_dir.file(DESIGN)),
                  pd.read_parquet(sample) if sample.is_file() else None,
-                 pd.read_parquet(sweep_dir.file(SUMMARY)))
+                 # factor values are in design.parquet: leave out their copies on every row
+                 pd.read_parquet(sweep_dir.file(SUMMARY), columns=SUMMARY_COLUMNS))
 
 
 def wide_table(sweep: Sweep, outcomes: list[str] | None = None) -> pd.DataFrame:
@@ -107,14 +109,8 @@ def wide_table(sweep: Sweep, outcomes: list[str] | None = None) -> pd.DataFrame:
 
 def overview(sweep: Sweep, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Across design points: how far each outcome moves, and where it is highest."""
-    rows = []
-    for name in outcomes or sweep.outcomes:
-        v = sweep.values(name)
-        top = int(np.argmax(v))
-        rows.append({"outcome": name, "measure": "probability" if name in EVENTS else "mean",
-                     "min": float(v.min()), "median": float(np.median(v)),
-                     "max": float(v.max()), "point_of_max": int(sweep.points["point"].iloc[top])})
-    return pd.DataFrame(rows)
+    from .summary import overview_of
+    return overview_of(sweep.path / SUMMARY, outcomes or sweep.outcomes)
 
 
 def _fmt_event(p, lo, hi) -> str:

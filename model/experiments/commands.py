@@ -78,10 +78,11 @@ def sweep(
     else:
         console.print(f"all {report.blocks:,} blocks were already done",
                       highlight=False)
-    from .analysis import open_sweep, overview
+    from .store import SUMMARY
+    from .summary import overview_of
 
-    sw = open_sweep(report.out)
-    console.print(_frame_table(overview(sw), f"{d.name}: outcomes across design points"))
+    console.print(_frame_table(overview_of(report.out / SUMMARY, d.outcomes),
+                               f"{d.name}: outcomes across design points"))
     console.print(f"wrote {report.out}; analyse with: redline analyze {shlex.quote(str(report.out))}"
                   + (f" --method {d.spec.sampler}" if d.spec.sampler in ("sobol", "morris") else ""),
                   highlight=False, soft_wrap=True)

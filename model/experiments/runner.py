@@ -198,6 +198,7 @@ def _run_locked(design, sweep, manifest, workers, dask, resume, progress, warnin
                             b.point_start, b.rep_start, b.rep_stop, design.columns, fingerprint)
 
     run_reps = 0
+    t_ready = time.perf_counter()  # executor up: what follows is the work itself
     bar = _bar(design.total_replications, sum(plan[i].replications for i in done), progress)
     try:
         if executor is not None:
@@ -207,6 +208,7 @@ def _run_locked(design, sweep, manifest, workers, dask, resume, progress, warnin
                 run_reps += result.rows
                 if bar is not None:
                     bar.update(result.rows)
+            session["run_seconds"] = round(time.perf_counter() - t_ready, 3)
             executor.close()
             executor = None
         if bar is not None:

@@ -94,37 +94,41 @@ def _median_from_hist(hist: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 def finish(stats: _Stats, points: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """Long table: one row per design point and outcome, points in order."""
-    p, n = len(stats.n), stats.n
-    frames = []
-    for j, name in enumerate(outcomes):
-        if name in EVENTS:
-            k = stats.counts[name]
-            prob = k / n
-            ci = np.array([wilson(int(a), int(b)) for a, b in zip(k, n)]).reshape(p, 2)
-            sd = np.sqrt(prob * (1 - prob) * n / np.maximum(n - 1, 1))
-            sd = np.where(n > 1, sd, np.nan)
-            cols = {"count": pd.array(k, dtype="Int64"), "probability": prob,
-                    "ci_low": ci[:, 0], "ci_high": ci[:, 1],
-                    "median_months": _median_from_hist(stats.hist[name], k),
-                    "mean": prob, "sd": sd}
-        else:
-            mean = stats.mean[name]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                sd = np.where(n > 1, np.sqrt(stats.m2[name] / np.maximum(n - 1, 1)), np.nan)
-                half = student_t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-            cols = {"count": pd.array([pd.NA] * p, dtype="Int64"), "probability": np.nan,
-                    "ci_low": mean - half, "ci_high": mean + half,
-                    "median_months": np.nan, "mean": mean, "sd": sd}
-        frame = pd.DataFrame({"point": points["point"].to_numpy(), "outcome": name,
-                              "replications": n, **cols})
-        frame["order"] = j
-        frames.append(frame)
-    out = pd.concat(frames, ignore_index=True).sort_values(["point", "order"], kind="stable")
-    factors = points.drop(columns="point")
-    out = out.drop(columns="order").reset_index(drop=True)
-    expanded = factors.iloc[np.repeat(np.arange(len(factors)), len(outcomes))].reset_index(drop=True)
-    result = pd.concat([out[["point"]], expanded, out.drop(columns="point")], axis=1)
-    return result
+    p, n, k_out = len(stats.n), stats.n, len(outcomes)
+    shape = (p, k_out)
+    count = np.zeros(shape, dtype=np.int64)
+    is_event = np.zeros(shape, dtype=bool)
+    prob, lo, hi, median, mean, sd = (np.full(shape, np.nan) for _ in range(6))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j, name in enumerate(outcomes):
+            if name in EVENTS:
+                k = stats.counts[name]
+                count[:, j], is_event[:, j] = k, True
+                prob[:, j] = mean[:, j] = k / n
+                ci = np.array([wilson(int(a), int(b)) for a, b in zip(k, n)]).reshape(p, 2)
+                lo[:, j], hi[:, j] = ci[:, 0], ci[:, 1]
+                median[:, j] = _median_from_hist(stats.hist[name], k)
+                var = prob[:, j] * (1 - prob[:, j]) * n / np.maximum(n - 1, 1)
+            else:
+                mean[:, j] = stats.mean[name]
+                var = stats.m2[name] / np.maximum(n - 1, 1)
+            sd[:, j] = np.where(n > 1, np.sqrt(var), np.nan)
+            if name not in EVENTS:
+                half = student_t.ppf(0.975, np.maximum(n - 1, 1)) * sd[:, j] / np.sqrt(n)
+                lo[:, j], hi[:, j] = mean[:, j] - half, mean[:, j] + half
+    rows = np.repeat(np.arange(p), k_out)
+    frame = {"point": points["point"].to_numpy()[rows]}
+    for c in points.columns:
+        if c != "point":
+            frame[c] = points[c].to_numpy()[rows]
+    counts = pd.array(count.ravel(), dtype="Int64")
+    counts[~is_event.ravel()] = pd.NA
+    frame.update({"outcome": pd.Categorical.from_codes(np.tile(np.arange(k_out), p),
+                                                       categories=list(outcomes)),
+                  "replications": np.repeat(n, k_out), "count": counts,
+                  "probability": prob.ravel(), "ci_low": lo.ravel(), "ci_high": hi.ravel(),
+                  "median_months": median.ravel(), "mean": mean.ravel(), "sd": sd.ravel()})
+    return pd.DataFrame(frame)
 
 
 def build_summary(design: Design, points: pd.DataFrame, block_file, target: Path,
@@ -182,4 +186,31 @@ def read_summary(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-__all__ = ["SUMMARY_COLUMNS", "build_summary", "block_stats", "finish", "read_summary", "wilson"]
+def overview_of(path: Path, outcomes: list[str]) -> pd.DataFrame:
+    """Each outcome's range across design points, streamed from summary.parquet.
+
+    Holds one number per point and outcome, never the whole summary table (which repeats
+    every factor on every row), so it stays small even for a million points.
+    """
+    means = {o: [] for o in outcomes}
+    points = {o: [] for o in outcomes}
+    for batch in pq.ParquetFile(path).iter_batches(columns=["point", "outcome", "mean"],
+                                                   batch_size=1 << 16):
+        df = batch.to_pandas()
+        for name, group in df.groupby("outcome", observed=True, sort=False):
+            if str(name) not in means:
+                continue
+            means[str(name)].append(group["mean"].to_numpy())
+            points[str(name)].append(group["point"].to_numpy())
+    rows = []
+    for name in outcomes:
+        v, pt = np.concatenate(means[name]), np.concatenate(points[name])
+        top = int(np.argmax(v))
+        rows.append({"outcome": name, "measure": "probability" if name in EVENTS else "mean",
+                     "min": float(v.min()), "median": float(np.median(v)),
+                     "max": float(v.max()), "point_of_max": int(pt[top])})
+    return pd.DataFrame(rows)
+
+
+__all__ = ["SUMMARY_COLUMNS", "build_summary", "block_stats", "finish", "overview_of",
+           "read_summary", "wilson"]
