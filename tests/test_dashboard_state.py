@@ -1,0 +1,174 @@
+"""Dashboard state without Streamlit: URL parameters, widget rounding, uploads."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dashboard import state  # noqa: E402
+from dashboard.state import Settings  # noqa: E402
+from model import SPECS, InputError, load_scenario  # noqa: E402
+from model.evidence import load_register  # noqa: E402
+from model.scenario import SCENARIO_DIR, dump_yaml  # noqa: E402
+
+
+def test_empty_link_gives_the_defaults():
+    settings, messages = state.from_query({})
+    assert settings == Settings(state.DEFAULT_SCENARIO, (), state.DEFAULT_REPS, state.DEFAULT_SEED)
+    assert messages == []
+
+
+def test_link_sets_scenario_parameters_reps_and_seed():
+    settings, messages = state.from_query({
+        "scenario": "red-line", "seoul.public_opposition": "0.6", "reps": "500", "seed": "7",
+        "seoul.step_by_step": "false", "seoul.assembly_opposition_seats": "130"})
+    assert messages == []
+    assert settings.scenario == "red-line" and settings.reps == 500 and settings.seed == 7
+    assert settings.changes == {"seoul.public_opposition": 0.6, "seoul.step_by_step": False,
+                                "seoul.assembly_opposition_seats": 130}
+    scenario = state.build_scenario(settings, {})
+    assert scenario.parameters.seoul.public_opposition == 0.6
+    assert scenario.parameters.seoul.assembly_opposition_seats == 130
+
+
+def test_url_round_trip_keeps_dotted_names_and_values():
+    settings = Settings("atrocity", (), 300, 9).with_changes(
+        {"war.ceasefire_hazard": 0.035, "nato.pressure": 0.9, "seoul.troops_excluded": False})
+    query = state.to_query(settings)
+    assert list(query) == ["scenario", "seoul.troops_excluded", "nato.pressure",
+                           "war.ceasefire_hazard", "reps", "seed"]  # registry order
+    assert query["war.ceasefire_hazard"] == "0.035" and query["seoul.troops_excluded"] == "false"
+    again, messages = state.from_query(query)
+    assert messages == [] and again == settings
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"seoul.public_opposition": "1.7"}, "seoul.public_opposition"),
+    ({"seoul.public_opposition": "lots"}, "seoul.public_opposition"),
+    ({"seoul.public_opposition": "nan"}, "seoul.public_opposition"),
+    ({"seoul.assembly_opposition_seats": "12.5"}, "seoul.assembly_opposition_seats"),
+    ({"seoul.step_by_step": "maybe"}, "seoul.step_by_step"),
+    ({"seoul.public_oppositon": "0.5"}, "seoul.public_oppositon"),
+    ({"reps": "0"}, "reps"),
+    ({"reps": "many"}, "reps"),
+    ({"seed": "-1"}, "seed"),
+    ({"scenario": "no-such-scenario"}, "scenario"),
+    ({"scenario": "upload:mine"}, "scenario"),
+])
+def test_a_bad_link_value_is_named_and_falls_back(params, field):
+    settings, messages = state.from_query({**params, "nato.pressure": "0.9"})
+    assert len(messages) == 1 and field in messages[0]
+    assert settings.changes.get("nato.pressure") == 0.9  # the rest of the link still applies
+    default = Settings()
+    if field == "reps":
+        assert settings.reps == default.reps
+    elif field == "seed":
+        assert settings.seed == default.seed
+    elif field == "scenario":
+        assert settings.scenario == state.DEFAULT_SCENARIO
+    else:
+        assert field not in settings.changes
+
+
+def test_unknown_name_suggests_the_right_one():
+    _, messages = state.from_query({"seoul.public_oppositon": "0.5"})
+    assert "did you mean seoul.public_opposition" in messages[0]
+
+
+def test_values_valid_alone_but_not_together_are_refused():
+    # red-line has an event in 2025-01, the third month: a 1-month horizon cannot hold it
+    settings, messages = state.from_query({"scenario": "red-line", "horizon_months": "1"})
+    assert messages and "outside the scenario's months" in messages[0]
+    assert settings.changes == {}
+
+
+def test_a_value_equal_to_the_scenario_is_not_a_change():
+    settings, _ = state.from_query({"seoul.public_opposition": "0.742"})
+    assert settings.overrides == ()
+
+
+def test_widget_values_are_typed_and_rounded():
+    assert state.tidy("seoul.public_opposition", 0.7520000000000001, 0.742) == 0.752
+    assert state.tidy("seoul.assembly_opposition_seats", 150.0) == 150
+    assert state.tidy("seoul.step_by_step", 0) is False
+    base = load_scenario("november-2024")
+    changes = state.changes_against(base, {"seoul.public_opposition": 0.7420000000001,
+                                           "nato.pressure": 0.8})
+    assert changes == {"nato.pressure": 0.8}
+
+
+def test_slider_steps_follow_the_range():
+    assert state.step_for(SPECS["seoul.public_opposition"]) == 0.01
+    assert state.step_for(SPECS["seoul.threat_weight"]) == 0.1
+    assert state.step_for(SPECS["seoul.opinion_noise"]) == 0.001
+    assert state.step_for(SPECS["seoul.assembly_opposition_seats"]) == 1
+    assert state.step_for(SPECS["pyongyang.shells_per_month"]) == 10000.0
+    for spec in SPECS.values():
+        if spec.kind is float:
+            assert 50 <= (spec.hi - spec.lo) / state.step_for(spec) <= 1001
+
+
+def test_help_text_quotes_the_evidence_or_says_assumption():
+    register = load_register()
+    sourced = state.help_text(SPECS["seoul.public_opposition"], register)
+    assert register.excerpt("seok-13").text in sourced and "share of public" in sourced
+    assumed = state.help_text(SPECS["seoul.party_discipline"], register)
+    assert assumed.count("**Assumption:**") == 1 and SPECS["seoul.party_discipline"].why in assumed
+
+
+def test_every_parameter_is_in_one_actor_group():
+    groups = state.grouped()
+    names = [n for names in groups.values() for n in names]
+    assert sorted(names) == sorted(n for n in SPECS if n != state.HORIZON)
+
+
+# ---------------------------------------------------------------- uploads
+
+GOOD = (SCENARIO_DIR / "atrocity.yaml").read_bytes()
+HOSTILE = {
+    "bad yaml": (b"name: [unclosed", "not valid YAML"),
+    "unknown key": (b"name: x\nweapons: lots\n", "unknown key"),
+    "out of range": (b"name: x\nparameters:\n  seoul:\n    public_opposition: 3\n",
+                     "seoul.public_opposition"),
+    "python tag": (b"name: !!python/object/apply:os.system ['echo pwned']\n", "tag"),
+    "alias bomb": (b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a]\n"
+                   b"c: [*b, *b, *b, *b, *b, *b, *b]\n", "aliases"),
+    "huge file": (b"# " + b"x" * 1_100_000 + b"\nname: x\n", "at most 1,000,000 bytes"),
+    "deep nesting": (b"[" * 100_000, "nests too deeply"),
+    "binary": (bytes(range(256)) * 4, "not valid YAML"),
+    "not a mapping": (b"- just\n- a list\n", "must be a mapping"),
+    "empty": (b"", "must be a mapping"),
+}
+
+
+def test_a_good_upload_is_the_scenario_it_holds():
+    scenario = state.read_upload("atrocity.yaml", GOOD)
+    assert scenario == load_scenario("atrocity")
+    assert state.upload_key(scenario) == "upload:atrocity"
+
+
+def test_an_exported_file_uploads_back_unchanged():
+    scenario = load_scenario("red-line", overrides={"nato.pressure": 0.9})
+    assert state.read_upload("x.yaml", dump_yaml(scenario).encode()) == scenario
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_a_hostile_upload_is_one_clear_error_naming_the_file(case):
+    data, expected = HOSTILE[case]
+    with pytest.raises(InputError) as info:
+        state.read_upload("evil.yaml", data)
+    message = info.value.render()
+    assert message.startswith("evil.yaml") and expected in message
+    assert "\n" not in message and "Traceback" not in message
+
+
+def test_uploaded_scenarios_are_offered_and_found():
+    scenario = state.read_upload("atrocity.yaml", GOOD.replace(b"name: atrocity",
+                                                               b"name: my-room"))
+    uploads = {scenario.name: scenario}
+    assert "upload:my-room" in state.scenario_keys(uploads)
+    assert state.base_scenario("upload:my-room", uploads) is scenario
+    with pytest.raises(InputError, match="not in this session"):
+        state.base_scenario("upload:my-room", {})
