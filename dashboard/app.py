@@ -1,0 +1,37 @@
+"""redline seminar dashboard: `redline dashboard` or `streamlit run dashboard/app.py`.
+
+The entry point every page runs through: page setup, projector styling, reading
+the link that opened the session, and the navigation between the five pages.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import session, ui  # noqa: E402
+
+# A drawn favicon: Material-icon and emoji favicons are fetched from the internet, and a
+# seminar room may be offline.
+st.set_page_config(page_title="redline", page_icon=ui.favicon(), layout="wide",
+                   initial_sidebar_state="expanded")
+ui.projector_style()
+session.start()
+
+HERE = Path(__file__).parent
+PAGES = [
+    st.Page(HERE / "views/scenario.py", title="Scenario", icon=":material/tune:", default=True),
+    st.Page(HERE / "views/compare.py", title="Compare", icon=":material/compare_arrows:",
+            url_path="compare"),
+    st.Page(HERE / "views/sweep.py", title="Sweep", icon=":material/show_chart:",
+            url_path="sweep"),
+    st.Page(HERE / "views/sensitivity.py", title="Sensitivity", icon=":material/bar_chart:",
+            url_path="sensitivity"),
+    st.Page(HERE / "views/evidence.py", title="Evidence", icon=":material/menu_book:",
+            url_path="evidence"),
+]
+st.navigation(PAGES, position="top").run()

@@ -1,0 +1,96 @@
+"""Driving the dashboard in a real browser (Debian's Chromium via Playwright): shared by the
+browser tests, the benchmark and the README screenshot.
+
+Playwright is a test dependency; nothing else in the dashboard imports this module.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = os.environ.get("REDLINE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+APP = '[data-testid="stApp"]'
+IDLE = f'{APP}[data-test-script-state="notRunning"]'
+
+
+def missing() -> str | None:
+    """Why the browser cannot run here, or None when it can."""
+    if not Path(CHROMIUM).is_file():
+        return f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright)"
+    return None
+
+
+@contextmanager
+def chromium(width: int = 1600, height: int = 1000):
+    """A fresh headless Chromium profile; yields a Playwright BrowserContext."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="redline-chromium-")
+    try:
+        with sync_playwright() as p:
+            ctx = p.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, args=ARGS, headless=True,
+                viewport={"width": width, "height": height}, accept_downloads=True)
+            try:
+                yield ctx
+            finally:
+                ctx.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_idle(page, timeout: float = 60, settle: float = 0.3) -> None:
+    """Wait until the script has finished and stays finished for `settle` seconds
+    (a run can start a moment after the click that causes it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page.wait_for_selector(IDLE, timeout=max(1, deadline - time.monotonic()) * 1000)
+        time.sleep(settle)
+        if page.locator(IDLE).count():
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not become idle")
+
+
+def wait_charts(page, timeout: float = 30) -> int:
+    """Wait until every Vega-Lite chart on the page has drawn; returns how many."""
+    page.wait_for_function(
+        """() => {
+            const charts = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
+            return charts.length > 0 && [...charts].every(c => c.querySelector('canvas, svg.marks'));
+        }""", timeout=timeout * 1000)
+    return page.locator('[data-testid="stVegaLiteChart"]').count()
+
+
+def slider(page, label: str):
+    """The keyboard-focusable thumb of the slider whose label starts with `label`."""
+    return page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+
+
+def slider_value(page, label: str) -> str:
+    return page.locator('[data-testid="stSlider"]').filter(has_text=label) \
+        .get_by_test_id("stSliderThumbValue").inner_text().strip()
+
+
+def press(page, label: str, key: str, times: int = 1) -> None:
+    """Move a slider with the keyboard (Streamlit sliders ignore typed values)."""
+    thumb = slider(page, label)
+    thumb.focus()
+    for _ in range(times):
+        page.keyboard.press(key)
+
+
+def nav(page, title: str) -> None:
+    page.get_by_test_id("stTopNavLink").filter(has_text=title).first.click()
