@@ -1,10 +1,11 @@
-# redline: `make run` sets up and runs the default scenario; `make test` sets up and passes the tests.
+# redline: `make run` sets up and opens the seminar dashboard on the default scenario;
+# `make run-cli` runs the default scenario on the command line; `make test` sets up and passes the tests.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench validate clean-venv
+.PHONY: install run run-cli test bench validate clean-venv
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,6 +16,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	$(BIN)/redline dashboard
+
+run-cli: install
 	$(BIN)/redline run november-2024 --reps 1000 --seed 1 --out runs/november-2024
 
 test: install
