@@ -22,16 +22,15 @@ st.set_page_config(page_title="redline", page_icon=ui.favicon(), layout="wide",
 ui.projector_style()
 session.start()
 
-HERE = Path(__file__).parent
 PAGES = [
-    st.Page(HERE / "views/scenario.py", title="Scenario", icon=":material/tune:", default=True),
-    st.Page(HERE / "views/compare.py", title="Compare", icon=":material/compare_arrows:",
+    st.Page("views/scenario.py", title="Scenario", icon=":material/tune:", default=True),
+    st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:",
             url_path="compare"),
-    st.Page(HERE / "views/sweep.py", title="Sweep", icon=":material/show_chart:",
+    st.Page("views/sweep.py", title="Sweep", icon=":material/show_chart:",
             url_path="sweep"),
-    st.Page(HERE / "views/sensitivity.py", title="Sensitivity", icon=":material/bar_chart:",
+    st.Page("views/sensitivity.py", title="Sensitivity", icon=":material/bar_chart:",
             url_path="sensitivity"),
-    st.Page(HERE / "views/evidence.py", title="Evidence", icon=":material/menu_book:",
+    st.Page("views/evidence.py", title="Evidence", icon=":material/menu_book:",
             url_path="evidence"),
 ]
 st.navigation(PAGES, position="top").run()

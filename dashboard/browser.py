@@ -7,6 +7,7 @@ Playwright is a test dependency; nothing else in the dashboard imports this modu
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -64,24 +65,35 @@ def wait_idle(page, timeout: float = 60, settle: float = 0.3) -> None:
             raise TimeoutError("the app did not become idle")
 
 
+VISIBLE_CHARTS = """[...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .filter(c => c.getClientRects().length > 0)"""
+
+
 def wait_charts(page, timeout: float = 30) -> int:
-    """Wait until every Vega-Lite chart on the page has drawn; returns how many."""
+    """Wait until every visible Vega-Lite chart has drawn (hidden tabs draw when shown);
+    returns how many are visible."""
     page.wait_for_function(
-        """() => {
-            const charts = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
-            return charts.length > 0 && [...charts].every(c => c.querySelector('canvas, svg.marks'));
-        }""", timeout=timeout * 1000)
-    return page.locator('[data-testid="stVegaLiteChart"]').count()
+        f"""() => {{
+            const charts = {VISIBLE_CHARTS};
+            return charts.length > 0 && charts.every(c => c.querySelector('canvas, svg.marks'));
+        }}""", timeout=timeout * 1000)
+    return page.evaluate(f"() => {VISIBLE_CHARTS}.length")
+
+
+def _slider_box(page, label: str):
+    """The slider whose label starts with `label` (sliders are labelled 'Name · unit')."""
+    starts = re.compile("^" + re.escape(label))
+    return page.get_by_test_id("stSlider").filter(
+        has=page.get_by_test_id("stWidgetLabel").filter(has_text=starts))
 
 
 def slider(page, label: str):
     """The keyboard-focusable thumb of the slider whose label starts with `label`."""
-    return page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+    return _slider_box(page, label).get_by_role("slider")
 
 
 def slider_value(page, label: str) -> str:
-    return page.locator('[data-testid="stSlider"]').filter(has_text=label) \
-        .get_by_test_id("stSliderThumbValue").inner_text().strip()
+    return _slider_box(page, label).get_by_test_id("stSliderThumbValue").inner_text().strip()
 
 
 def press(page, label: str, key: str, times: int = 1) -> None:
