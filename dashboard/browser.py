@@ -106,3 +106,25 @@ def press(page, label: str, key: str, times: int = 1) -> None:
 
 def nav(page, title: str) -> None:
     page.get_by_test_id("stTopNavLink").filter(has_text=title).first.click()
+
+
+def screenshot(target: Path, query: str = "?scenario=red-line&seoul.public_opposition=0.6"
+               "&reps=1000&seed=1", width: int = 1600, height: int = 1000) -> Path:
+    """The README's picture: the Scenario page as a projector shows it."""
+    from . import serve
+
+    with serve.running() as url, chromium(width=width, height=height) as ctx:
+        page = ctx.new_page()
+        page.goto(url + "/" + query)
+        wait_idle(page)
+        wait_charts(page)
+        time.sleep(1)  # let the charts' transitions finish
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(target))
+    return Path(target)
+
+
+if __name__ == "__main__":  # python -m dashboard.browser docs/dashboard.png
+    import sys
+
+    print(screenshot(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/dashboard.png")))

@@ -45,14 +45,17 @@ def card(summary_row: pd.Series, baseline_row: pd.Series | None = None,
          baseline_label: str = "defaults") -> None:
     """One outcome: probability (large), change against a baseline, 95% interval, count."""
     title, meaning = charts.OUTCOMES[summary_row["outcome"]]
-    delta = None
+    delta, arrow = None, "auto"
     if baseline_row is not None:
         diff = (summary_row["probability"] - baseline_row["probability"]) * 100
         delta = f"{diff:+.1f} pp vs {baseline_label}"
+        if abs(diff) < 0.05:  # no arrow for "no change"
+            delta, arrow = f"±0.0 pp vs {baseline_label}", "off"
     median = summary_row["median_months"]
     when = "" if pd.isna(median) else f" · median month {median:g}"
     with st.container(border=True):
         st.metric(title, percent(summary_row["probability"]), delta, delta_color="off",
+                  delta_arrow=arrow,
                   help=f"{meaning}, within the horizon. Share of replications with a Wilson "
                        "95% interval; the change compares with the same seed and replications.")
         st.caption(f"95% interval {percent(summary_row['ci_low'])} – "
