@@ -8,7 +8,7 @@ Bars (issue 3), on this 2-core machine:
   3. Dask LocalCluster with 2 workers against 1: at least 1.7x.
 
 Prints each figure, its bar and whether it is met; never fails on timing (the
-machine is shared with other work, so figures are noisy). Runs for ~8 minutes:
+machine is shared with other work, so figures are noisy). Runs for ~8-9 minutes:
     .venv/bin/python benchmarks/bench_sweep.py [sobol] [memory] [dask]
 """
 
@@ -186,13 +186,18 @@ seed: 3
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster, Client(cluster) as client:
             client.wait_for_workers(n)
-            t = time.perf_counter()
-            report = run_sweep(d, tmp / f"dask-{n}", dask=cluster.scheduler_address,
-                               progress=False)
-            times[n] = (report.executor.get("run_seconds") or time.perf_counter() - t)
-        shutil.rmtree(tmp / f"dask-{n}", ignore_errors=True)
+            runs = []
+            for attempt in range(2):  # best of two: the machine is shared
+                t = time.perf_counter()
+                out = tmp / f"dask-{n}-{attempt}"
+                report = run_sweep(d, out, dask=cluster.scheduler_address, progress=False)
+                runs.append(report.executor.get("run_seconds") or time.perf_counter() - t)
+                shutil.rmtree(out, ignore_errors=True)
+        times[n] = min(runs)
         print(f"[dask] LocalCluster, {n} worker(s): {d.total_replications:,} replications in "
-              f"{times[n]:.1f} s ({d.total_replications / times[n]:,.0f}/s)", flush=True)
+              f"{times[n]:.1f} s, best of {', '.join(f'{x:.1f}' for x in runs)} s "
+              f"({d.total_replications / times[n]:,.0f}/s; workers already up, so this is the "
+              f"work itself)", flush=True)
     speedup = times[1] / times[2]
     print(f"[dask] 2 workers against 1: {speedup:.2f}x  bar >= 1.7x: {verdict(speedup >= 1.7)}")
     if speedup < 1.7:

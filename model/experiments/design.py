@@ -336,10 +336,14 @@ def parse_design(text: str | bytes, origin: str, base: Path | None = None,
 
 def _explain(exc: ValidationError, origin: str) -> InputError:
     err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"]]
+    raw = [str(p) for p in err["loc"]]
     # pydantic lists each member of a union; the member name is noise to a reader
-    loc = [p for p in loc if p not in ("bool", "int", "float", "str", "list[union[bool,int,float]]")]
+    tags = {"bool", "int", "float", "str", "list[union[bool,int,float]]"}
+    loc = [p for p in raw if p not in tags]
     field = ".".join(loc) or None
+    if len(loc) < len(raw) and err["type"] != "extra_forbidden":
+        return InputError(f"{err.get('input')!r} is not a value", file=origin, field=field,
+                          allowed="a number, or true/false for a switch")
     if err["type"] == "extra_forbidden":
         known = Factor.model_fields if len(loc) == 3 and loc[0] == "factors" else DesignSpec.model_fields
         return InputError("unknown key", file=origin, field=field, allowed=", ".join(known))
