@@ -249,6 +249,7 @@ BAD = {
     "unknown_outcome": (_with(outcomes=["lethal_aid", "nukes"]), "outcomes.1"),
     "unknown_scenario": (_with(scenario="no-such-scenario"), "scenario"),
     "fixed_bad_value": (_with(fixed={"seoul.approval": 2.0}), "fixed.seoul.approval"),
+    "name_escapes_the_runs_folder": (_with(name="../../etc"), "name"),
     "fixed_text_value": (_with(fixed={"seoul.approval": "high"}), "fixed.seoul.approval"),
     "factor_high_a_list": (_with(factors={"seoul.public_opposition": {"low": 0.4, "high": [1]}}),
                            "factors.seoul.public_opposition.high"),

@@ -24,6 +24,7 @@ import itertools
 import json
 import math
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -52,6 +53,7 @@ KEEPABLE = [c for c in OUTCOME_COLUMNS if c != "replication" and c not in EVENTS
 NUMERIC = [c for c in KEEPABLE if c not in EVENTS]
 # The sampler's own random stream is kept apart from the blocks' streams.
 _SAMPLER_KEY = (0x5A3,)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 Value = StrictBool | StrictInt | StrictFloat
 
@@ -331,6 +333,11 @@ def parse_design(text: str | bytes, origin: str, base: Path | None = None,
         raise _explain(exc, origin) from None
     if not spec.name:
         spec = spec.model_copy(update={"name": stem})
+    if not _NAME.match(spec.name):
+        # the name becomes a directory (runs/sweeps/<name>): keep it to one plain path part
+        raise InputError(f"'{spec.name}' cannot name a sweep", file=origin, field="name",
+                         allowed="letters, digits, '.', '-' and '_', starting with a letter or "
+                                 "digit (set `name:` when the file name has other characters)")
     return _check(spec, origin, base or Path.cwd())
 
 
