@@ -11,7 +11,7 @@ from model.cli import app
 from model.experiments import load_design, run_sweep
 from model.experiments.analysis import open_sweep
 from model.experiments.discovery import discover
-from model.experiments.sensitivity import morris_indices, sobol_indices
+from model.experiments.sensitivity import morris_indices, noise_share, sobol_indices
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -110,6 +110,17 @@ def test_sobol_indices_are_labelled_by_parameter_name(sweeps):
     assert "troops_sent" in idx.skipped  # never happens here: no variance to apportion
 
 
+def test_monte_carlo_noise_share_is_reported_per_outcome(sweeps):
+    sweep = open_sweep(sweeps["sobol"])
+    idx = sobol_indices(sweep)
+    assert set(idx.noise) == set(idx.table["outcome"])
+    rows = sweep.rows("ceasefire")
+    within = np.mean(rows["sd"] ** 2 / rows["replications"])
+    assert noise_share(sweep, "ceasefire") == pytest.approx(within / np.var(rows["mean"], ddof=1))
+    # 60 replications of a probability that spans 0 to ~0.85: noise is a small share
+    assert 0 < idx.noise["ceasefire"] < 0.2
+
+
 def test_sobol_command_writes_tables_and_plots(sweeps):
     out = sweeps["sobol"]
     r = invoke(out, "--method", "sobol")
@@ -122,6 +133,7 @@ def test_sobol_command_writes_tables_and_plots(sweeps):
     assert (out / "analysis" / "sobol-ceasefire.png").read_bytes()[:8] == PNG
     md = (out / "analysis" / "sobol.md").read_text()
     assert "## ceasefire" in md and "troops_sent" in md  # listed as without indices
+    assert "Monte Carlo noise is" in md and "Monte Carlo noise is" in r.output
     assert "war.ceasefire_hazard" in r.output and "top parameters by ST" in r.output
 
 

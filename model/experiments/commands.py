@@ -129,7 +129,8 @@ def analyze(
                                    + (f" (first {len(shown)}; {more:,} more in the CSV)"
                                       if more > 0 else "")))
     elif method in ("sobol", "morris"):
-        from .sensitivity import morris_indices, rank_key, sobol_indices, write_indices
+        from .sensitivity import (morris_indices, noise_note, rank_key, sobol_indices,
+                                  write_indices)
 
         idx = (sobol_indices if method == "sobol" else morris_indices)(sw, outcome)
         files = write_indices(sw, idx)
@@ -141,6 +142,8 @@ def analyze(
                 continue
             t = t.sort_values(key, ascending=False).head(TOP_PARAMETERS).drop(columns="outcome")
             console.print(_frame_table(t, f"{name}: top parameters by {key}"))
+            console.print(noise_note(idx.noise.get(name, float("nan"))), highlight=False,
+                          soft_wrap=True)
         for name, why in idx.skipped.items():
             console.print(f"{name}: no indices ({why})", highlight=False)
         if idx.table.empty:

@@ -30,6 +30,22 @@ class Indices:
     table: pd.DataFrame  # one row per outcome and parameter
     second_order: pd.DataFrame | None = None
     skipped: dict = field(default_factory=dict)  # outcome -> why it has no indices
+    noise: dict = field(default_factory=dict)  # outcome -> Monte Carlo share of the variance
+
+
+def noise_share(sweep: Sweep, outcome: str) -> float:
+    """How much of the outcome's variance across points is Monte Carlo noise.
+
+    The mean at each point is estimated from its replications with variance sd^2 / n;
+    the average of that over points, against the variance of the means across points,
+    is the share no parameter can explain. Every total index carries about this much
+    noise, so indices near it say nothing; more replications per point shrink it.
+    """
+    rows = sweep.rows(outcome)
+    between = float(np.var(rows["mean"].to_numpy(dtype=np.float64), ddof=1))
+    within = float(np.nanmean(rows["sd"].to_numpy(dtype=np.float64) ** 2
+                              / rows["replications"].to_numpy(dtype=np.float64)))
+    return within / between if between > 0 else float("nan")
 
 
 def problem(sweep: Sweep) -> dict:
@@ -67,12 +83,13 @@ def sobol_indices(sweep: Sweep, outcomes: list[str] | None = None) -> Indices:
     second = bool(d["second_order"])
     n_base = int(d["samples"])
     expected = n_base * (2 * prob["num_vars"] + 2 if second else prob["num_vars"] + 2)
-    rows, pairs, skipped = [], [], {}
+    rows, pairs, skipped, noise = [], [], {}, {}
     for outcome in sweep.check_outcomes(outcomes):
         y, why = _outcome_values(sweep, outcome, expected)
         if y is None:
             skipped[outcome] = why
             continue
+        noise[outcome] = noise_share(sweep, outcome)
         si = sobol.analyze(prob, y, calc_second_order=second, num_resamples=BOOTSTRAP,
                            conf_level=0.95, seed=sweep.seed)
         for j, name in enumerate(prob["names"]):
@@ -88,7 +105,7 @@ def sobol_indices(sweep: Sweep, outcomes: list[str] | None = None) -> Indices:
     table = pd.DataFrame(rows, columns=["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"])
     second_df = pd.DataFrame(pairs, columns=["outcome", "parameter_1", "parameter_2", "S2",
                                              "S2_conf"]) if second else None
-    return Indices("sobol", table, second_df, skipped)
+    return Indices("sobol", table, second_df, skipped, noise)
 
 
 def morris_indices(sweep: Sweep, outcomes: list[str] | None = None) -> Indices:
@@ -102,12 +119,13 @@ def morris_indices(sweep: Sweep, outcomes: list[str] | None = None) -> Indices:
                          file=str(sweep.path), field="sample.parquet",
                          allowed="a complete sweep written by `redline sweep`")
     x = sweep.sample[prob["names"]].to_numpy(dtype=np.float64)
-    rows, skipped = [], {}
+    rows, skipped, noise = [], {}, {}
     for outcome in sweep.check_outcomes(outcomes):
         y, why = _outcome_values(sweep, outcome, len(x))
         if y is None:
             skipped[outcome] = why
             continue
+        noise[outcome] = noise_share(sweep, outcome)
         si = morris.analyze(prob, x, y, num_resamples=BOOTSTRAP, conf_level=0.95,
                             num_levels=int(d["morris_levels"]), seed=sweep.seed)
         # SALib returns names with the arrays: check they are ours, in our order
@@ -119,7 +137,17 @@ def morris_indices(sweep: Sweep, outcomes: list[str] | None = None) -> Indices:
                          "sigma": si["sigma"][j]})
     table = pd.DataFrame(rows, columns=["outcome", "parameter", "mu", "mu_star", "mu_star_conf",
                                         "sigma"])
-    return Indices("morris", table, None, skipped)
+    return Indices("morris", table, None, skipped, noise)
+
+
+def noise_note(share: float) -> str:
+    if share != share:
+        return "Monte Carlo noise: not estimated."
+    text = f"Monte Carlo noise is {share:.0%} of this outcome's variance across design points"
+    if share >= 0.2:
+        return text + ("; total indices of about that size are noise, not influence: give the "
+                       "design more replications per point.")
+    return text + "."
 
 
 def rank_key(method: str) -> str:
@@ -142,7 +170,7 @@ def write_indices(sweep: Sweep, idx: Indices) -> dict:
              "outcome = per-point probability (events) or mean (numbers); 95% bootstrap "
              f"intervals over {BOOTSTRAP} resamples.", ""]
     for outcome, group in idx.table.groupby("outcome", sort=False):
-        lines += [f"## {outcome}", "",
+        lines += [f"## {outcome}", "", noise_note(idx.noise.get(outcome, float("nan"))), "",
                   group.drop(columns="outcome").sort_values(key, ascending=False)
                   .to_markdown(index=False, floatfmt=".4f"), ""]
     if idx.second_order is not None and len(idx.second_order):
@@ -157,4 +185,5 @@ def write_indices(sweep: Sweep, idx: Indices) -> dict:
     return files
 
 
-__all__ = ["Indices", "morris_indices", "problem", "rank_key", "sobol_indices", "write_indices"]
+__all__ = ["Indices", "morris_indices", "noise_note", "noise_share", "problem", "rank_key",
+           "sobol_indices", "write_indices"]
