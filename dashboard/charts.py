@@ -40,12 +40,14 @@ WIDTH, HEIGHT = 620, 380  # with autosize 'fit' the height includes titles and a
 # retaliation read from its posture series (hostile measures or worse in some month).
 RETALIATION = "moscow_retaliation"
 OUTCOMES: dict[str, tuple[str, str]] = {
-    "lethal_aid": ("Lethal aid from Seoul", "Seoul reaches rung 3 or higher (indirect lethal supply)"),
+    "lethal_aid": ("Lethal aid from Seoul",
+                   "Seoul reaches rung 3 or higher (indirect lethal supply)"),
     RETALIATION: ("Moscow retaliates", "Moscow's posture reaches hostile measures or worse"),
     "relations_collapsed": ("Relations collapse", "Moscow-Seoul relations collapse (posture 3)"),
     "red_line_crossed": ("Seoul's red line crossed",
                          "Moscow gives Pyongyang ballistic-missile or nuclear technology"),
-    "offensive_weapons": ("Offensive weapons", "Seoul supplies offensive weapons directly (rung 4)"),
+    "offensive_weapons": ("Offensive weapons",
+                          "Seoul supplies offensive weapons directly (rung 4)"),
     "troops_sent": ("Seoul sends troops", "Seoul reaches rung 5"),
     "ceasefire": ("Ceasefire", "a ceasefire in Ukraine within the horizon"),
 }
@@ -70,7 +72,8 @@ TIMING_CHOICES = tuple(EVENTS)
 
 def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Large type and a colour-blind-safe categorical range, for a projector."""
-    return (chart.configure_axis(labelFontSize=FONT - 1, titleFontSize=FONT, titleFontWeight="normal")
+    return (chart.configure_axis(labelFontSize=FONT - 1, titleFontSize=FONT,
+                                 titleFontWeight="normal")
             .configure_legend(labelFontSize=FONT - 1, titleFontSize=FONT, orient="bottom",
                               labelLimit=400)
             .configure_title(fontSize=FONT + 3, anchor="start", subtitleFontSize=FONT - 1)
@@ -189,7 +192,8 @@ def _ladder_template(name: str, height: int) -> str:
     colour = LADDER_COLOURS[name]
     y_scale = alt.Scale(domain=[0, len(levels) - 1], nice=False)
     axis = alt.Axis(values=list(range(len(levels))), title=None, labelLimit=200,
-                    labelOverlap=False, labelExpr=f"datum.value + ' ' + {json.dumps(short)}[datum.value]")
+                    labelOverlap=False,
+                    labelExpr=f"datum.value + ' ' + {json.dumps(short)}[datum.value]")
     base = alt.Chart().encode(x=_month_axis())
     tooltip = ["month:O", alt.Tooltip("median:Q", title="median"),
                alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("q05:Q", title="5%"),
@@ -230,8 +234,8 @@ def _stockpile_template(floor: float, height: int) -> str:
     return _frozen(alt.layer(*layers, data=alt.NamedData(MAIN)).properties(
         width=WIDTH, height=height,
         title=alt.TitleParams("Seoul's shell stockpile",
-                              subtitle=f"median with 50% and 90% bands · dashed: the {floor:g}-day "
-                                       "legal minimum")))
+                              subtitle=f"median with 50% and 90% bands · dashed: the "
+                                       f"{floor:g}-day legal minimum")))
 
 
 def timing_chart(frame: pd.DataFrame, height: int = HEIGHT) -> dict:

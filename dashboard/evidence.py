@@ -13,7 +13,8 @@ from model.agents import RULES
 from .state import format_value
 
 
-def parameter_table(values: Mapping[str, Any], defaults: Mapping[str, Any], register) -> pd.DataFrame:
+def parameter_table(values: Mapping[str, Any], defaults: Mapping[str, Any],
+                    register) -> pd.DataFrame:
     """One row per parameter: value now, the scenario's value, unit, range, source, the
     excerpts quoted with their citations, and whether it is an assumption (with why)."""
     rows = []

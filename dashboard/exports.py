@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import shlex
+
 import pandas as pd
 
 from model import Scenario

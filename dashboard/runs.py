@@ -21,14 +21,15 @@ from model.explain import explain
 
 from . import charts
 
-MAX_ENTRIES = 48
+MAX_ENTRIES = 48  # views and stories: small
+RESULT_ENTRIES = 8  # full results (series) are up to ~30 MB at 20,000 replications
 
 
 def key(scenario: Scenario) -> str:
     return scenario.model_dump_json()
 
 
-@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=RESULT_ENTRIES, show_spinner=False)
 def result(scenario_json: str, reps: int, seed: int):
     return simulate(Scenario.model_validate_json(scenario_json), reps=reps, seed=seed)
 

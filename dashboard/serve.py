@@ -24,7 +24,8 @@ def has_display() -> bool:
     return True
 
 
-def command(port: int = 8501, address: str = "localhost", headless: bool | None = None) -> list[str]:
+def command(port: int = 8501, address: str = "localhost",
+            headless: bool | None = None) -> list[str]:
     headless = (not has_display()) if headless is None else headless
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
@@ -75,7 +76,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 @contextmanager
 def running(port: int | None = None, log: Path | None = None):
-    """A headless dashboard on a free localhost port for the duration of the block: yields its URL."""
+    """A headless dashboard on a free localhost port while the block runs; yields its URL."""
     port = port or free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(command(port, "127.0.0.1", headless=True), stdout=out,

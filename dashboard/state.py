@@ -217,7 +217,8 @@ def parse_value(name: str, text: str) -> Any:
                 return number
             if number.is_integer():
                 return int(number)
-    raise InputError(f"'{raw}' is not a valid value", file="URL", field=name, allowed=spec.allowed())
+    raise InputError(f"'{raw}' is not a valid value", file="URL", field=name,
+                     allowed=spec.allowed())
 
 
 def _int_setting(params: Mapping[str, Any], key: str, default: int, lo: int, hi: int,

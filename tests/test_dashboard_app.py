@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from dashboard import charts, state  # noqa: E402
 from model import load_scenario, simulate  # noqa: E402
-from model.scenario import SCENARIO_DIR, dump_yaml  # noqa: E402
+from model.scenario import dump_yaml  # noqa: E402
 
 APP = str(ROOT / "dashboard" / "app.py")
 TIMEOUT = 60

@@ -13,7 +13,8 @@ options |= {f"uploaded: {name}": state.Settings(state.UPLOAD_PREFIX + name)
             for name in session.uploads()}
 options |= {f"saved: {name}": s for name, s in session.saved().items()}
 labels = list(options)
-if "compare_pick" not in st.session_state or not set(st.session_state["compare_pick"]) <= set(labels):
+picked_before = st.session_state.get("compare_pick")
+if picked_before is None or not set(picked_before) <= set(labels):
     other = "red-line" if current.scenario != "red-line" or current.overrides else "november-2024"
     st.session_state["compare_pick"] = [labels[0], other]
 

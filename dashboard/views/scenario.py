@@ -61,7 +61,8 @@ with tabs[1]:
     chosen = st.multiselect("Events", list(charts.TIMING_CHOICES), default=charts.TIMING_EVENTS,
                             format_func=lambda e: charts.OUTCOMES[e][0], key="timing_events")
     timing = view.timing[view.timing["event"].isin(chosen or charts.TIMING_EVENTS)]
-    timing_charts = {"when": charts.timing_chart(timing), "cumulative": charts.cumulative_chart(timing)}
+    timing_charts = {"when": charts.timing_chart(timing),
+                     "cumulative": charts.cumulative_chart(timing)}
     c1, c2 = st.columns(2)
     with c1:
         ui.chart(timing_charts["when"], key="chart_timing")
