@@ -76,8 +76,7 @@ def test_two_worker_processes_give_identical_results(serial, tmp_path):
 
 
 def test_dask_local_cluster_gives_identical_results(serial, tmp_path):
-    """A real LocalCluster on loopback, joined by address (as a remote cluster is), and
-    `--dask local:2`, which starts its own."""
+    """A real LocalCluster on loopback, joined by address (as a remote cluster is)."""
     from dask.distributed import LocalCluster
 
     design, one = serial
@@ -89,9 +88,16 @@ def test_dask_local_cluster_gives_identical_results(serial, tmp_path):
     assert report.executor["executor"] == "dask" and report.executor["cluster"] == "remote"
     assert report.executor["workers"] == 2
     assert_same_sweep(one, tmp_path / "remote")
+
+
+def test_dask_local_option_starts_its_own_cluster(serial, tmp_path, monkeypatch):
+    design, one = serial
+    # a LocalCluster started with Dask's defaults leaves this in our environment
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     report = run_sweep(design, tmp_path / "local", dask="local:2", progress=False)
-    assert report.executor["cluster"] == "local"
+    assert report.executor["cluster"] == "local" and report.executor["workers"] == 2
     assert_same_sweep(one, tmp_path / "local")
+    assert "MALLOC_TRIM_THRESHOLD_" not in os.environ  # ours does not (see worker._keep_heap)
 
 
 def test_block_files_are_the_model_run_with_the_planned_seed(serial):

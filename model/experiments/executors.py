@@ -137,9 +137,15 @@ class DaskExecutor:
             n = int(match.group("n") or cpu_count())
             if n < 1:
                 raise InputError(f"{n} workers", field="--dask", allowed="local:N with N >= 1")
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None,
-                                        silence_logs=logging.ERROR)
+            import dask
+            # Dask's nannies would set MALLOC_TRIM_THRESHOLD_ in the workers and, as a side
+            # effect, in this process's environment (inherited by any later local pool);
+            # see worker._keep_heap for what it costs a block.
+            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_":
+                                  None}):
+                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address=None,
+                                            silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
             self.address = self.cluster.scheduler_address
         self._check_workers()
