@@ -486,4 +486,4 @@ def _boxes_template(title: str, rows: int) -> str:
                  alt.Tooltip("design_low:Q", format=".4g", title="explored from"),
                  alt.Tooltip("design_high:Q", format=".4g", title="explored to")])
     return _frozen(alt.layer(full, box, data=alt.NamedData(MAIN)).properties(
-        width=WIDTH, height=max(120, 40 * rows), title=title))
+        width=WIDTH, height=max(200, 70 * rows), title=title))

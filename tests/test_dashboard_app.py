@@ -318,6 +318,10 @@ def test_evidence_lists_every_parameter_and_filters_assumptions(app):
     ok(at.radio(key="ev_which").set_value("assumptions").run())
     table = at.dataframe[0].value
     assert len(table) == sum(s.is_assumption for s in SPECS.values()) and table["assumption"].all()
+    ok(at.radio(key="ev_which").set_value("all").run())
+    ok(at.selectbox(key="ev_detail").set_value("seoul.public_opposition").run())
+    from model.evidence import load_register
+    assert load_register().excerpt("seok-13").text in at.info[0].value
 
 
 @pytest.mark.parametrize("page", ["views/scenario.py", "views/compare.py", "views/sweep.py",

@@ -56,5 +56,14 @@ st.caption(f"{len(shown)} of {n} parameters. Hover a slider's (?) on the Scenari
            "same evidence.")
 ui.table_downloads(lambda: table, "redline-evidence", "dl_evidence", "Evidence table")
 
+name = st.selectbox("Read one in full", list(shown["parameter"]), key="ev_detail", index=None,
+                    placeholder="pick a parameter")
+if name is not None:
+    row = table.set_index("parameter").loc[name]
+    kind = "**Assumption**" if row["assumption"] else f"**Source** {row['source']}"
+    st.markdown(f"`{name}` = **{row['value']}** {row['unit']} (range {row['range']}) · {kind}")
+    st.info(row["evidence"] + (f"\n\n{row['citation']}" if row["citation"] else "")
+            + (f"\n\n*Note:* {row['note']}" if row["note"] else ""))
+
 st.markdown("#### The model's rules and their sources")
 st.dataframe(evidence.rules_table(), hide_index=True, width="stretch")

@@ -161,4 +161,6 @@ if limits.empty:
 if not boxes.empty:
     st.dataframe(boxes, hide_index=True, width="stretch")
 for box in sorted(limits["box"].unique()):
-    ui.chart(charts.boxes_chart(sa.box_frame(limits, box), f"Box {box}"), key=f"sa_box_{box}")
+    rows = sa.box_frame(limits, box)
+    ui.chart(charts.boxes_chart(rows, f"Box {box}"), key=f"sa_box_{box}")
+    st.dataframe(rows, hide_index=True, width="stretch")
