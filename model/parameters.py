@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ASSUMPTION = "assumption"
 
@@ -35,6 +35,14 @@ def param(default, lo, hi, unit: str, source: str, why: str = "", note: str = ""
 
 class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value, info):
+        """`true` is not a number: pydantic would otherwise read it as 1."""
+        if isinstance(value, bool) and cls.model_fields[info.field_name].annotation is not bool:
+            raise ValueError("a number is needed here, not true/false")
+        return value
 
 
 class Decision(_Group):

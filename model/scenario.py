@@ -205,6 +205,9 @@ def read_yaml(text: str | bytes, origin: str) -> Any:
                          allowed=f"at most {MAX_FILE_BYTES:,} bytes")
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
+    except RecursionError:
+        raise InputError("nested too deeply", file=origin,
+                         allowed="plain YAML a few levels deep") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
