@@ -1,7 +1,7 @@
 """redline seminar dashboard: `redline dashboard` or `streamlit run dashboard/app.py`.
 
 The entry point every page runs through: page setup, projector styling, reading
-the link that opened the session, and the navigation between the five pages.
+the link that opened the session, and the navigation between the six pages.
 """
 
 import sys
@@ -32,5 +32,6 @@ PAGES = [
             url_path="sensitivity"),
     st.Page("views/evidence.py", title="Evidence", icon=":material/menu_book:",
             url_path="evidence"),
+    st.Page("views/game.py", title="Game", icon=":material/groups:", url_path="game"),
 ]
 st.navigation(PAGES, position="top").run()

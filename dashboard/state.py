@@ -29,8 +29,9 @@ MAX_REPS = 20_000  # the dashboard's ceiling; `redline run` goes higher
 MAX_SEED = 2**53 - 1  # the largest integer a browser's number box holds exactly
 UPLOAD_PREFIX = "upload:"
 RUN_KEYS = ("scenario", "reps", "seed")
-# Streamlit's own query parameters; not ours to judge.
-FOREIGN_KEYS = frozenset({"embed", "embed_options"})
+# Streamlit's own query parameters and the Game page's link (room, seat, token); not
+# settings, so not judged here.
+FOREIGN_KEYS = frozenset({"embed", "embed_options", "room", "seat", "token"})
 
 # Actor groups in the order the controls show them (the first part of a dotted name).
 GROUPS: dict[str, str] = {

@@ -63,7 +63,10 @@ class Rooms:
     # --- creating and joining -------------------------------------------------------------
     def create(self, scenario: Scenario, seed: int, player_seats: list[str]) -> tuple[str, str]:
         """A new room; returns (room id, facilitator token)."""
-        game = Game(scenario, seed, {s: "player" for s in player_seats})
+        return self.restore(Game(scenario, seed, {s: "player" for s in player_seats}))
+
+    def restore(self, game: Game) -> tuple[str, str]:
+        """A new room that continues `game` (e.g. from a saved game file); (room id, token)."""
         room, token = secrets.token_hex(4), secrets.token_urlsafe(12)
         with self._db(write=True) as db:
             db.execute("INSERT INTO rooms VALUES (?, ?, ?, 0, 0, ?)",
@@ -93,6 +96,17 @@ class Rooms:
             raise InputError(f"no room {room!r}", field="room", allowed="an existing room id")
         game = Game.from_dict(json.loads(row[0]), origin=f"room {room}")
         return game, {"shared": bool(row[1]), "version": row[2], "facilitator": row[3]}
+
+    def stamp(self, room: str) -> tuple[int, int, int]:
+        """(version, moves, seats claimed): changes whenever anything in the room does;
+        cheap enough to poll."""
+        with self._db() as db:
+            row = db.execute("SELECT version FROM rooms WHERE id=?", (room,)).fetchone()
+            moves = db.execute("SELECT count(*) FROM moves WHERE room=?", (room,)).fetchone()[0]
+            seats = db.execute("SELECT count(*) FROM seats WHERE room=?", (room,)).fetchone()[0]
+        if row is None:
+            raise InputError(f"no room {room!r}", field="room", allowed="an existing room id")
+        return row[0], moves, seats
 
     def _seat_for(self, db, room: str, token: str) -> str:
         row = db.execute("SELECT seat FROM seats WHERE room=? AND token=?", (room, token)).fetchone()
