@@ -215,8 +215,9 @@ def risk_sentences(seat: str, options: Mapping[str, list[Option]], moves: Mappin
     n, months = risk["reps"], risk["months"]
     span = f"within {months} month{'s' if months != 1 else ''}"
     out = []
-    for key, text in WITHIN.items():
-        out.append(f"{head}, {text} {span} in {risk['within'][key]:.0%} of {n:,} worlds.")
+    for i, (key, text) in enumerate(WITHIN.items()):
+        start = f"{head}, {text}" if i == 0 else text[0].upper() + text[1:]
+        out.append(f"{start} {span} in {risk['within'][key]:.0%} of {n:,} worlds.")
     if risk["within"]["assembly_vote_held"]:
         out.append(f"A vote passes {span} in {risk['within']['assembly_vote_passed']:.0%} "
                    f"of {n:,} worlds.")

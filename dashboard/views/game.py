@@ -10,29 +10,30 @@ from model.game.engine import ACTOR_NAMES, SEATS
 from model.scenario import EVENT_TYPES
 
 ROOM, TOKEN, NOTICES = "game_room", "game_token", "game_notices"
+MOVE_NOTICES = "game_move_notices"  # shown by the Confirm button
 CURRENT = "current dashboard settings"
 REFRESH_SECONDS = 4
 
 rooms = g.open_rooms()
 
 
-def notify(kind: str, text: str) -> None:
-    st.session_state.setdefault(NOTICES, []).append((kind, text))
+def notify(kind: str, text: str, where: str = NOTICES) -> None:
+    st.session_state.setdefault(where, []).append((kind, text))
 
 
 def enter(room: str, token: str) -> None:
     st.session_state[ROOM], st.session_state[TOKEN] = room, token
 
 
-def attempt(fn, *args, done: str = "", **kw):
+def attempt(fn, *args, done: str = "", where: str = NOTICES, **kw):
     """Run a room action; its InputError becomes one message on the page."""
     try:
         out = fn(*args, **kw)
     except InputError as exc:
-        notify("error", f"Refused: {exc.render()}")
+        notify("error", f"Refused: {exc.render()}", where)
         return None
     if done:
-        notify("success", done)
+        notify("success", done, where)
     return out if out is not None else True
 
 
@@ -90,11 +91,11 @@ def on_resume() -> None:
 
 def on_submit(room: str, token: str, turn: int, decisions: tuple[str, ...]) -> None:
     moves = {d: st.session_state[f"g_move_{turn}_{d}"] for d in decisions}
-    out = attempt(rooms.submit, room, token, turn, moves)
+    out = attempt(rooms.submit, room, token, turn, moves, where=MOVE_NOTICES)
     if out:
         notify("success", "Move committed." + (" Every team has moved: the month is adjudicated."
                                                 if out["adjudicated"] else
-                                                " Waiting for the other teams."))
+                                                " Waiting for the other teams."), MOVE_NOTICES)
 
 
 def on_facilitate(action: str, **kw) -> None:
@@ -127,8 +128,8 @@ def on_leave() -> None:
 
 # ---------------------------------------------------------------- pieces
 
-def show_notices() -> None:
-    for kind, text in st.session_state.pop(NOTICES, []):
+def show_notices(where: str = NOTICES) -> None:
+    for kind, text in st.session_state.pop(where, []):
         getattr(st, kind)(text)
 
 
@@ -216,6 +217,7 @@ def move_picker(room: str, token: str, view: dict, seat: str, version: int) -> N
                    "this month will be refused (the facilitator can undo).")
     st.button("Confirm move", type="primary", key="g_confirm", on_click=on_submit,
               args=(room, token, turn, tuple(options)), disabled=view["finished"])
+    show_notices(MOVE_NOTICES)
 
 
 def team_page(room: str, token: str, view: dict, version: int) -> None:
@@ -223,7 +225,9 @@ def team_page(room: str, token: str, view: dict, version: int) -> None:
     header(view, f"{ACTOR_NAMES[seat]} ({seat})")
     show_notices()
     show_public(view)
-    if not view["finished"]:
+    if view["finished"]:
+        show_notices(MOVE_NOTICES)
+    else:
         move_picker(room, token, view, seat, version)
     for other, private in view["private"].items():
         if other != seat:
