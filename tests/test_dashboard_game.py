@@ -348,6 +348,9 @@ def test_a_saved_game_resumes_as_a_new_room_and_replays(db, nov):
     assert "continues 'saved.json' after 3 turn(s)" in texts(at.success)
     restored, _ = Rooms(db).load(at.session_state["game_room"])
     assert restored.state() == game.state()
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels == ["Game (JSON)", "After-action report (Markdown)",
+                      "After-action report (HTML)"]
     at.slider(key="g_replay").set_value(2)
     ok(at.run())
     assert any(m.value.startswith("**2024-12** · moves: Seoul: assistance: non-lethal")
