@@ -206,7 +206,7 @@ def read_yaml(text: str | bytes, origin: str) -> Any:
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
     except RecursionError:
-        raise InputError("nested too deeply", file=origin,
+        raise InputError("the file nests too deeply", file=origin,
                          allowed="plain YAML a few levels deep") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

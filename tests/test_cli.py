@@ -112,7 +112,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a
      ["outside the scenario's months"]),
     ("name: x\nevents: [{month: '2025-01', type: invasion}]\n", ["events.0.type", "atrocity"]),
     ("- just\n- a list\n", ["must be a mapping"]),
-    ("[" * 50_000, ["nested too deeply"]),
+    ("[" * 50_000, ["nests too deeply"]),
     ("name: x\nparameters: {seoul: {approval: true}}\n", ["seoul.approval", "not true/false"]),
 ])
 def test_bad_scenario_files_exit_2_with_one_clear_line(tmp_path, content, needles):
