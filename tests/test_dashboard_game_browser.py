@@ -122,7 +122,8 @@ def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, t
         claim(seoul, seoul_link, "Seoul")
         claim(moscow, moscow_link, "Moscow")
         assert seoul.get_by_text("relations collapse within 3 months").first.is_visible()
-        seoul.get_by_text("Your rejoin link (keep it in your team)").click()
+        idle(seoul)  # the page polls the room; a rerun may briefly show a stale copy
+        seoul.get_by_text("Your rejoin link (keep it in your team)").last.click()
         seoul.get_by_text(re.compile(r"/game\?room=\w+&token=")).wait_for(timeout=WAIT)
         seoul_rejoin = next(x for x in codes(seoul) if "token=" in x)
 
