@@ -221,7 +221,16 @@ def _run_locked(design, sweep, manifest, workers, dask, resume, progress, warnin
             build_summary(design, points, sweep.block_path, sweep.file(SUMMARY),
                           sweep.write_durable)
     except KeyboardInterrupt:
+        if executor is not None:
+            try:  # blocks already running finish in a moment: keep them
+                for result in executor.drain():
+                    sweep.write_block(result.index, result.payload)
+                    done.add(result.index)
+            except KeyboardInterrupt:  # asked twice: stop now, they rerun on resume
+                pass
         _stop(executor, bar)
+        # a block can land on disk between the signal and its bookkeeping: count the files
+        done |= sweep.finished_blocks(plan, fingerprint)
         _end(sweep, manifest, session, "interrupted", len(done))
         raise SweepInterrupted(sweep.path, len(done), len(plan)) from None
     except BaseException as exc:
