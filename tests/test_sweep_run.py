@@ -282,6 +282,18 @@ def _wait_for_blocks(proc, out: Path, n: int):
                          f"{proc.communicate()[1]}")
 
 
+def _group_ends(pgid: int, patience: float = 20.0) -> bool:
+    """Whether every process of the group has exited (workers finish their block first)."""
+    end = time.monotonic() + patience
+    while time.monotonic() < end:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def _kill_group(proc):
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -336,6 +348,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(uninterrupted, tmp_path):
         _wait_for_blocks(proc, out, 3)
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends the whole group
         stdout, stderr = proc.communicate(timeout=60)
+        assert _group_ends(proc.pid), "worker processes outlived the interrupted sweep"
     finally:
         _kill_group(proc)
     assert proc.returncode == 130, stderr

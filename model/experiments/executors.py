@@ -17,7 +17,7 @@ import re
 import signal
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -47,15 +47,29 @@ class Serial:
         for task in tasks:
             yield run_block(task)
 
+    def drain(self) -> Iterator[BlockResult]:
+        return iter(())  # an interrupted block here was this process's own: nothing runs on
+
     def close(self, abort: bool = False) -> None:
         pass
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _worker_init(parent: int) -> None:
-    """Ignore Ctrl-C (it reaches the whole process group; only the coordinator acts on it),
-    and exit when the coordinator dies: after a kill -9 an orphaned worker would otherwise
-    wait on its task queue forever."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Leave stopping to the coordinator, and exit when it dies.
+
+    Ctrl-C and a group SIGTERM reach every process; a worker killed while it sends a
+    result back can leave the pool's reader waiting forever on half a message, so
+    workers ignore both and the coordinator drains them instead. The signals were
+    blocked when this process was spawned (see LocalProcesses._submit), so none can
+    land mid-import either. After a kill -9 of the coordinator an orphaned worker
+    would wait on its task queue forever: a watcher thread ends it.
+    """
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
     def watch():
         while os.getppid() == parent:
@@ -65,19 +79,6 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=watch, name="redline-parent-watch", daemon=True).start()
 
 
-def _windowed(submit, tasks: Iterable, window: int, wait_some) -> Iterator[BlockResult]:
-    """Keep at most `window` tasks in flight; refill as each finishes, then hand it back."""
-    tasks = iter(tasks)
-    pending = {submit(t) for t in islice(tasks, window)}
-    while pending:
-        done, pending = wait_some(pending)
-        for fut in done:
-            nxt = next(tasks, None)
-            if nxt is not None:
-                pending.add(submit(nxt))
-            yield fut.result()
-
-
 class LocalProcesses:
     """A pool of spawned worker processes on this machine (`--workers N`)."""
 
@@ -85,29 +86,48 @@ class LocalProcesses:
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                                         initializer=_worker_init, initargs=(os.getpid(),))
+        self._pending: set = set()
 
     def describe(self) -> dict:
         return {"executor": "processes", "workers": self.workers}
 
     def run(self, tasks: Iterable[BlockTask]) -> Iterator[BlockResult]:
-        def wait_some(pending):
-            done, rest = wait(pending, return_when=FIRST_COMPLETED)
-            return done, set(rest)
-        return _windowed(lambda t: self.pool.submit(run_block, t), tasks,
-                         IN_FLIGHT_PER_WORKER * self.workers, wait_some)
+        """Keep at most two blocks per worker in flight; refill as each finishes."""
+        tasks = iter(tasks)
+        for t in islice(tasks, IN_FLIGHT_PER_WORKER * self.workers):
+            self._pending.add(self._submit(t))
+        while self._pending:
+            done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                self._pending.discard(fut)
+                nxt = next(tasks, None)
+                if nxt is not None:
+                    self._pending.add(self._submit(nxt))
+                yield fut.result()
+
+    def _submit(self, task: BlockTask):
+        """Submit with the stop signals blocked: a submit may spawn a worker, which inherits
+        the mask (see _worker_init); a signal that arrives meanwhile is delivered here, to
+        the coordinator, right after."""
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            return self.pool.submit(run_block, task)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def drain(self) -> Iterator[BlockResult]:
+        """After Ctrl-C: drop queued blocks, hand back those already running (a second or so)."""
+        running = [f for f in self._pending if not f.cancel()]
+        self._pending.clear()
+        for fut in as_completed(running):
+            if fut.exception() is None:
+                yield fut.result()
 
     def close(self, abort: bool = False) -> None:
-        if abort:
-            # Running blocks are abandoned (they rerun on resume); stop their processes now
-            # rather than let them finish work nobody will write.
-            processes = list((getattr(self.pool, "_processes", None) or {}).values())
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for proc in processes:
-                proc.terminate()
-            for proc in processes:
-                proc.join(timeout=5)
-        else:
-            self.pool.shutdown(wait=True)
+        # Never terminate workers: one killed while sending its result would leave the
+        # pool's reader thread waiting forever. Without `abort` everything has finished;
+        # with it, at most the blocks already running finish (workers ignore the signals).
+        self.pool.shutdown(wait=not abort, cancel_futures=True)
 
 
 class DaskExecutor:
@@ -196,6 +216,9 @@ class DaskExecutor:
             self._live.discard(fut)
             fut.release()
             yield result
+
+    def drain(self) -> Iterator[BlockResult]:
+        return iter(())  # close(abort=True) cancels what is left; it reruns on resume
 
     def close(self, abort: bool = False) -> None:
         try:
