@@ -144,6 +144,8 @@ def test_huge_file_refused(tmp_path):
     (["run", "--set", "seoul.public_opposition=high"], ["seoul.public_opposition", "0.0 to 1.0"]),
     (["run", "--set", "seoul.troops_excluded=maybe"], ["seoul.troops_excluded", "true or false"]),
     (["run", "--set", "novalue"], ["NAME=VALUE"]),
+    (["run", "--set", "seoul.approval=[1, 2]"], ["seoul.approval", "expected a single value"]),
+    (["run", "nowhere/[x].yaml"], ["nowhere/[x].yaml"]),
     (["run", "--set", "horizon_months=0"], ["horizon_months"]),
     (["run", "--seed", "-3"], ["--seed"]),
     (["run", "--frobnicate"], ["--frobnicate"]),
