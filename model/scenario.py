@@ -220,19 +220,25 @@ def scenario_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 
 
-def resolve(name_or_path: str | os.PathLike) -> Path:
+def resolve_named(name_or_path: str | os.PathLike, folder: Path, kind: str) -> Path:
+    """A YAML file by path, or by name from `folder` (scenarios/, designs/)."""
     text = str(name_or_path)
     path = Path(text)
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
     if path.suffix in (".yaml", ".yml") or os.sep in text or path.exists():
         if not path.is_file():
-            raise InputError("no such scenario file", file=text,
-                             allowed="a path to a YAML file, or one of: " + ", ".join(scenario_names()))
+            raise InputError(f"no such {kind} file", file=text,
+                             allowed=f"a path to a {kind} YAML file, or one of: " + ", ".join(names))
         return path
-    candidate = SCENARIO_DIR / f"{text}.yaml"
+    candidate = folder / f"{text}.yaml"
     if not candidate.is_file():
-        raise InputError(f"unknown scenario '{text}'", field="SCENARIO",
-                         allowed=", ".join(scenario_names()) + ", or a path to a YAML file")
+        raise InputError(f"unknown {kind} '{text}'", field=kind.upper(),
+                         allowed=", ".join(names) + ", or a path to a YAML file")
     return candidate
+
+
+def resolve(name_or_path: str | os.PathLike) -> Path:
+    return resolve_named(name_or_path, SCENARIO_DIR, "scenario")
 
 
 def load_scenario(name_or_path: str | os.PathLike = "november-2024",

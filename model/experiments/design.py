@@ -37,7 +37,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Str
 
 from ..errors import InputError
 from ..parameters import HORIZON, MAX_REPS, SPECS
-from ..scenario import ROOT, Scenario, check_name, load_scenario, read_yaml
+from ..scenario import ROOT, Scenario, check_name, load_scenario, read_yaml, resolve_named
 from ..simulation import EVENTS, OUTCOME_COLUMNS
 
 DESIGN_DIR = Path(os.environ.get("REDLINE_DESIGNS", ROOT / "designs"))
@@ -301,19 +301,7 @@ def design_names() -> list[str]:
 
 
 def resolve_design(name_or_path: str | os.PathLike) -> Path:
-    text = str(name_or_path)
-    path = Path(text)
-    if path.suffix in (".yaml", ".yml") or os.sep in text or path.exists():
-        if not path.is_file():
-            raise InputError("no such design file", file=text,
-                             allowed="a path to a design YAML file, or one of: "
-                                     + ", ".join(design_names()))
-        return path
-    candidate = DESIGN_DIR / f"{text}.yaml"
-    if not candidate.is_file():
-        raise InputError(f"unknown design '{text}'", field="DESIGN",
-                         allowed=", ".join(design_names()) + ", or a path to a YAML file")
-    return candidate
+    return resolve_named(name_or_path, DESIGN_DIR, "design")
 
 
 def load_design(name_or_path: str | os.PathLike) -> Design:
