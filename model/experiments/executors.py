@@ -127,7 +127,13 @@ class LocalProcesses:
         # Never terminate workers: one killed while sending its result would leave the
         # pool's reader thread waiting forever. Without `abort` everything has finished;
         # with it, at most the blocks already running finish (workers ignore the signals).
-        self.pool.shutdown(wait=not abort, cancel_futures=True)
+        # Waiting also when aborting lets the pool's management thread close its pipes
+        # itself; leaving it running made Python's exit hook write to a closed pipe and
+        # print a traceback now and then. Running blocks finish in moments.
+        try:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        except KeyboardInterrupt:  # asked yet again: stop without waiting
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class DaskExecutor:
