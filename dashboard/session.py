@@ -158,3 +158,16 @@ def on_save() -> None:
         return
     saved()[name[:60]] = current()
     notify("success", f"Saved the current settings as '{name[:60]}' (see Compare).")
+
+
+def current_scenario() -> tuple[Settings, Scenario]:
+    """The current settings and the scenario they build; stops the page on bad input."""
+    from . import ui
+
+    settings = current()
+    try:
+        return settings, state.build_scenario(settings, uploads())
+    except InputError as exc:
+        ui.error(exc)
+        st.stop()
+        raise  # st.stop() does not return

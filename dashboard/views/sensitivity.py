@@ -10,12 +10,7 @@ from model import SPECS, InputError
 from model.scenario import ROOT, dump_yaml
 
 RESULT = "sensitivity_result"
-current = session.current()
-try:
-    scenario = state.build_scenario(current, session.uploads())
-except InputError as exc:
-    ui.error(exc)
-    st.stop()
+current, scenario = session.current_scenario()
 flat = scenario.flat_parameters()
 
 st.markdown("### Sensitivity")

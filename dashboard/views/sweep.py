@@ -6,12 +6,7 @@ from dashboard import charts, exports, session, state, sweep, ui
 from model import SPECS, InputError
 
 RESULT = "sweep_result"
-current = session.current()
-try:
-    scenario = state.build_scenario(current, session.uploads())
-except InputError as exc:
-    ui.error(exc)
-    st.stop()
+current, scenario = session.current_scenario()
 flat = scenario.flat_parameters()
 
 st.markdown("### Sweep")
