@@ -24,14 +24,13 @@ from urllib.parse import urlencode
 from model import InputError
 from model.agents import MOSCOW_POSTURES, MOSCOW_REWARDS, NATO_RUNGS, RULES, SEOUL_RUNGS, TROOP_LEVELS
 from model.explain import why
-from model.game.engine import ACTOR_NAMES, SEATS, Game, Option
+from model.game.engine import ACTOR_NAMES, SEATS, Game, Option, parse_game
 from model.game.rooms import DEFAULT_DB, Rooms
 from model.scenario import EVENT_TYPES, check_name
 
 from . import state
 
 PAGE = "game"
-MAX_GAME_BYTES = 20 * 1024 * 1024
 RISK_REPS = 1000
 RISK_MONTHS = 3
 
@@ -106,20 +105,7 @@ def read_link(params: Mapping[str, Any]) -> dict[str, str]:
 
 def read_game_file(name: str, data: bytes) -> Game:
     """A saved game (JSON from this page or `redline play`); any problem is one InputError."""
-    if len(data) > MAX_GAME_BYTES:
-        raise InputError("file too large", file=name, allowed="at most 20 MB")
-    try:
-        raw = json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"not valid JSON ({type(exc).__name__})", file=name,
-                         allowed="a redline game file (JSON)") from None
-    try:
-        return Game.from_dict(raw, origin=name)
-    except InputError:
-        raise
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
-        raise InputError(f"could not read the game ({type(exc).__name__})", file=name,
-                         allowed="a game file saved by redline, unedited") from None
+    return parse_game(data, name)
 
 
 def game_json(game: Game) -> str:

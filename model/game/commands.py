@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,22 +10,15 @@ import typer
 from ..errors import InputError
 from ..explain import why
 from ..outputs import write_json, write_text
-from ..scenario import MAX_FILE_BYTES, load_scenario
-from .engine import ACTOR_NAMES, SEATS, Game
+from ..scenario import load_scenario
+from .engine import ACTOR_NAMES, SEATS, Game, parse_game
 from .report import build, comparison_sentences, to_html, to_markdown
 
 
 def read_game(path: Path) -> Game:
     if not path.is_file():
         raise InputError("no such game file", file=str(path), allowed="a JSON file from redline play")
-    raw = path.read_bytes()
-    if len(raw) > 20 * MAX_FILE_BYTES:
-        raise InputError("file too large", file=str(path), allowed="at most 20 MB")
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid JSON: {exc}", file=str(path), allowed="a redline game file") from None
-    return Game.from_dict(data, origin=str(path))
+    return parse_game(path.read_bytes(), str(path))
 
 
 def turn_lines(game: Game) -> list[str]:

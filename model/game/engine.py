@@ -10,6 +10,7 @@ game file.
 
 from __future__ import annotations
 
+import json
 from copy import deepcopy
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from ..simulation import simulate
 
 SEATS = ("seoul", "moscow", "pyongyang", "nato")
 FORMAT = "redline-game/1"
+MAX_GAME_BYTES = 20 * 1024 * 1024
 ACTOR_NAMES = {"seoul": "Seoul", "moscow": "Moscow", "pyongyang": "Pyongyang", "nato": "NATO"}
 
 
@@ -319,3 +321,21 @@ class Game:
         except InputError as exc:
             raise InputError(exc.detail, file=origin, field=exc.field, allowed=exc.allowed) from None
         return game
+
+
+def parse_game(data: bytes, origin: str) -> Game:
+    """A saved game (JSON from `redline play` or the dashboard); any problem is one InputError."""
+    if len(data) > MAX_GAME_BYTES:
+        raise InputError("file too large", file=origin, allowed="at most 20 MB")
+    try:
+        raw = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"not valid JSON ({type(exc).__name__})", file=origin,
+                         allowed="a redline game file (JSON)") from None
+    try:
+        return Game.from_dict(raw, origin=origin)
+    except InputError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        raise InputError(f"could not read the game ({type(exc).__name__})", file=origin,
+                         allowed="a game file saved by redline, unedited") from None
