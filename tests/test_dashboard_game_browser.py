@@ -109,6 +109,9 @@ def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, t
         fac.get_by_role("button", name="Create room").click()
         fac.get_by_text(re.compile(r"Room \w+ created \(november-2024")).wait_for(timeout=WAIT)
         idle(fac)
+        # on a loaded machine the join links can render a moment after the message
+        fac.get_by_test_id("stCode").filter(has_text=re.compile(r"seat=moscow")).first.wait_for(
+            timeout=WAIT)
         links = codes(fac)
         seoul_link = next(x for x in links if x.endswith("seat=seoul"))
         moscow_link = next(x for x in links if x.endswith("seat=moscow"))
