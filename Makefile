@@ -1,11 +1,12 @@
 # redline: `make run` sets up and opens the seminar dashboard on the default scenario;
-# `make run-cli` runs the default scenario on the command line; `make test` sets up and passes the tests.
+# `make test` sets up and passes every test (browser and kill -9 included);
+# `make test-fast` is the quick loop (no browser, no slow subprocess tests); `make lint` runs ruff.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run run-cli test bench validate clean-venv
+.PHONY: install run run-cli test test-fast lint format bench validate wheel clean-venv
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,8 +25,25 @@ run-cli: install
 test: install
 	$(BIN)/python -m pytest
 
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
 bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 validate: install
 	$(BIN)/redline validate
+
+wheel: install
+	$(BIN)/python -m build --wheel --outdir dist .
+
+clean-venv:
+	rm -rf $(VENV)

@@ -47,15 +47,23 @@ def main():
     s_best, _ = best_of(one_at_a_time, 3)
     per_rep_single = s_best / singles
     per_rep_ensemble = best / R
-    print(f"ensemble model, {R:,} reps x {H} months: best {best * 1000:.1f} ms, median "
-          f"{med * 1000:.1f} ms  (bar < 100 ms: {'met' if best < 0.1 else 'NOT met'})")
-    print(f"simulate() incl. outcome table: best {full_best * 1000:.1f} ms, median {full_med * 1000:.1f} ms")
+    print(
+        f"ensemble model, {R:,} reps x {H} months: best {best * 1000:.1f} ms, median "
+        f"{med * 1000:.1f} ms  (bar < 100 ms: {'met' if best < 0.1 else 'NOT met'})"
+    )
+    print(
+        f"simulate() incl. outcome table: best {full_best * 1000:.1f} ms, median {full_med * 1000:.1f} ms"
+    )
     print(f"throughput: {R * H / best:,.0f} replication-months per second")
-    print(f"one model per replication: {per_rep_single * 1000:.2f} ms per replication "
-          f"({singles} runs); ensemble: {per_rep_ensemble * 1e6:.1f} us per replication")
+    print(
+        f"one model per replication: {per_rep_single * 1000:.2f} ms per replication "
+        f"({singles} runs); ensemble: {per_rep_ensemble * 1e6:.1f} us per replication"
+    )
     ratio = per_rep_single / per_rep_ensemble
-    print(f"ratio: {ratio:,.0f}x faster per replication (bar >= 100x: "
-          f"{'met' if ratio >= 100 else 'NOT met'})")
+    print(
+        f"ratio: {ratio:,.0f}x faster per replication (bar >= 100x: "
+        f"{'met' if ratio >= 100 else 'NOT met'})"
+    )
     for big in (10_000, 100_000):
         t = time.perf_counter()
         m = RedlineModel(sc, big, 1)

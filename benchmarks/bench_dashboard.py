@@ -35,8 +35,10 @@ def settle(page, quiet_ms: float = 500, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     browser.wait_idle(page, settle=0.05)
     while time.monotonic() < deadline:
-        if page.evaluate("() => performance.now() - window.__last") >= quiet_ms \
-                and page.locator(browser.IDLE).count():
+        if (
+            page.evaluate("() => performance.now() - window.__last") >= quiet_ms
+            and page.locator(browser.IDLE).count()
+        ):
             return
         time.sleep(0.05)
     raise TimeoutError("the page did not settle")
@@ -68,8 +70,9 @@ def main(trials: int = 12) -> None:
             browser.press(page, LABEL, "ArrowLeft")
             form.append(trial(page, lambda: run_click(page)))
         value = browser.slider_value(page, LABEL)
-        assert f"→ {float(value):g}" in page.get_by_test_id("stMain").inner_text(), \
+        assert f"→ {float(value):g}" in page.get_by_test_id("stMain").inner_text(), (
             "the page does not show the last slider value"
+        )
 
         page.get_by_text("Run on every change").click()
         settle(page)
@@ -81,11 +84,15 @@ def main(trials: int = 12) -> None:
         xs = sorted(xs)
         p90 = xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
         verdict = "under" if statistics.median(xs) < BAR else "OVER"
-        return (f"{name:<44} median {statistics.median(xs):.2f} s, p90 {p90:.2f} s, "
-                f"max {xs[-1]:.2f} s ({verdict} the {BAR:.0f} s bar)")
+        return (
+            f"{name:<44} median {statistics.median(xs):.2f} s, p90 {p90:.2f} s, "
+            f"max {xs[-1]:.2f} s ({verdict} the {BAR:.0f} s bar)"
+        )
 
-    print("slider-to-chart in Chromium, 1,000 replications x 24 months, "
-          f"{trials} trials each (new parameter value every trial)")
+    print(
+        "slider-to-chart in Chromium, 1,000 replications x 24 months, "
+        f"{trials} trials each (new parameter value every trial)"
+    )
     print(line("arrow key, then Run (default, batched form):", form))
     print(line("arrow key with 'Run on every change':", auto))
 

@@ -53,36 +53,60 @@ def design_file(tmp: Path, name: str, text: str) -> Path:
 
 
 def bench_sobol(tmp: Path) -> None:
-    path = design_file(tmp, "sobol8", f"""
+    path = design_file(
+        tmp,
+        "sobol8",
+        f"""
 scenario: november-2024
 sampler: sobol
 samples: 1024
 second_order: true
 replications: 100
 seed: 1
-{SOBOL_FACTORS}""")
+{SOBOL_FACTORS}""",
+    )
     d = load_design(path)
     workers = cpu_count()
-    print(f"[sobol] {d.n_points:,} points x 100 replications = {d.total_replications:,} "
-          f"replications x {d.scenario.horizon_months} months in {len(d.blocks())} blocks, "
-          f"{workers} local worker processes", flush=True)
+    print(
+        f"[sobol] {d.n_points:,} points x 100 replications = {d.total_replications:,} "
+        f"replications x {d.scenario.horizon_months} months in {len(d.blocks())} blocks, "
+        f"{workers} local worker processes",
+        flush=True,
+    )
     t = time.perf_counter()
     report = run_sweep(d, tmp / "sobol-out", workers=workers, progress=False)
     wall = time.perf_counter() - t
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "model", "analyze", str(tmp / "sobol-out"), "--method",
-                    "sobol", "--outcome", "lethal_aid"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "model",
+            "analyze",
+            str(tmp / "sobol-out"),
+            "--method",
+            "sobol",
+            "--outcome",
+            "lethal_aid",
+        ],
+        check=True,
+        capture_output=True,
+    )
     analysis = time.perf_counter() - t
     per_rep = wall / d.total_replications * 1e6
-    print(f"[sobol] sweep wall time {wall:.1f} s ({report.rate:,.0f} replications/s, "
-          f"{per_rep * workers:.1f} us per replication per core; work alone "
-          f"{report.executor.get('run_seconds', float('nan')):.1f} s)  "
-          f"bar < 60 s: {verdict(wall < 60)}")
+    print(
+        f"[sobol] sweep wall time {wall:.1f} s ({report.rate:,.0f} replications/s, "
+        f"{per_rep * workers:.1f} us per replication per core; work alone "
+        f"{report.executor.get('run_seconds', float('nan')):.1f} s)  "
+        f"bar < 60 s: {verdict(wall < 60)}"
+    )
     print(f"[sobol] then `redline analyze --method sobol` for one outcome: {analysis:.1f} s")
     if wall >= 60:
-        print("[sobol] what would fix it: more cores (the work is ~45 us per replication per "
-              "core, so 1.84 M replications need ~83 core-seconds), or `--dask tcp://...` on a "
-              "bigger cluster; the machine may also have been busy with other work.")
+        print(
+            "[sobol] what would fix it: more cores (the work is ~45 us per replication per "
+            "core, so 1.84 M replications need ~83 core-seconds), or `--dask tcp://...` on a "
+            "bigger cluster; the machine may also have been busy with other work."
+        )
     shutil.rmtree(tmp / "sobol-out", ignore_errors=True)
 
 
@@ -123,7 +147,10 @@ class TreeMemory:
 
 
 def sweep_memory(tmp: Path, samples: int, name: str) -> dict:
-    path = design_file(tmp, name, f"""
+    path = design_file(
+        tmp,
+        name,
+        f"""
 scenario: november-2024
 sampler: lhs
 samples: {samples}
@@ -133,11 +160,16 @@ factors:
   seoul.public_opposition: {{low: 0.4, high: 0.9}}
   seoul.threat_weight: {{low: 1.0, high: 10.0}}
   seoul.assembly_approval_required: {{levels: [false, true]}}
-""")
+""",
+    )
     out = tmp / f"{name}-out"
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "model", "sweep", str(path), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "model", "sweep", str(path), "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     mem = TreeMemory(proc.pid)
     _, err = proc.communicate()
     mem.stop()
@@ -147,9 +179,15 @@ factors:
     disk = sum(p.stat().st_size for p in (out / "blocks").iterdir())
     manifest = json.loads((out / "manifest.json").read_text())
     shutil.rmtree(out, ignore_errors=True)
-    return {"replications": manifest["replications"], "blocks": manifest["blocks"],
-            "peak_total": mem.peak_total, "peak_single": mem.peak_single,
-            "processes": mem.peak_processes, "wall": wall, "disk": disk}
+    return {
+        "replications": manifest["replications"],
+        "blocks": manifest["blocks"],
+        "peak_total": mem.peak_total,
+        "peak_single": mem.peak_single,
+        "processes": mem.peak_processes,
+        "wall": wall,
+        "disk": disk,
+    }
 
 
 def bench_memory(tmp: Path) -> None:
@@ -157,34 +195,53 @@ def bench_memory(tmp: Path) -> None:
     for samples, name in ((10_000, "mem-1m"), (100_000, "mem-10m")):
         r = sweep_memory(tmp, samples, name)
         results.append(r)
-        print(f"[memory] {r['replications']:,} replications ({r['blocks']} blocks, "
-              f"{r['wall']:.0f} s, {r['disk'] / 2**20:.0f} MiB of block files): peak RSS of the "
-              f"process tree {r['peak_total'] / 2**20:.0f} MiB over {r['processes']} processes "
-              f"(largest single process {r['peak_single'] / 2**20:.0f} MiB)", flush=True)
+        print(
+            f"[memory] {r['replications']:,} replications ({r['blocks']} blocks, "
+            f"{r['wall']:.0f} s, {r['disk'] / 2**20:.0f} MiB of block files): peak RSS of the "
+            f"process tree {r['peak_total'] / 2**20:.0f} MiB over {r['processes']} processes "
+            f"(largest single process {r['peak_single'] / 2**20:.0f} MiB)",
+            flush=True,
+        )
     small, big = results
     ok_size = big["peak_total"] < 2**30
     growth = big["peak_total"] / small["peak_total"]
-    print(f"[memory] 10 M replications: {big['peak_total'] / 2**20:.0f} MiB  bar < 1 GiB: "
-          f"{verdict(ok_size)}")
-    print(f"[memory] growth from 1 M to 10 M replications: x{growth:.3f}  bar: no growth "
-          f"(within 10%): {verdict(growth < 1.10)}")
+    print(
+        f"[memory] 10 M replications: {big['peak_total'] / 2**20:.0f} MiB  bar < 1 GiB: "
+        f"{verdict(ok_size)}"
+    )
+    print(
+        f"[memory] growth from 1 M to 10 M replications: x{growth:.3f}  bar: no growth "
+        f"(within 10%): {verdict(growth < 1.10)}"
+    )
 
 
 def bench_dask(tmp: Path) -> None:
     from dask.distributed import Client, LocalCluster
 
-    path = design_file(tmp, "dask", f"""
+    path = design_file(
+        tmp,
+        "dask",
+        f"""
 scenario: november-2024
 sampler: lhs
 samples: 4000
 replications: 100
 seed: 3
-{SOBOL_FACTORS}""")
+{SOBOL_FACTORS}""",
+    )
     d = load_design(path)
     times = {}
     for n in (1, 2):
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             client.wait_for_workers(n)
             runs = []
             for attempt in range(2):  # best of two: the machine is shared
@@ -194,16 +251,21 @@ seed: 3
                 runs.append(report.executor.get("run_seconds") or time.perf_counter() - t)
                 shutil.rmtree(out, ignore_errors=True)
         times[n] = min(runs)
-        print(f"[dask] LocalCluster, {n} worker(s): {d.total_replications:,} replications in "
-              f"{times[n]:.1f} s, best of {', '.join(f'{x:.1f}' for x in runs)} s "
-              f"({d.total_replications / times[n]:,.0f}/s; workers already up, so this is the "
-              f"work itself)", flush=True)
+        print(
+            f"[dask] LocalCluster, {n} worker(s): {d.total_replications:,} replications in "
+            f"{times[n]:.1f} s, best of {', '.join(f'{x:.1f}' for x in runs)} s "
+            f"({d.total_replications / times[n]:,.0f}/s; workers already up, so this is the "
+            f"work itself)",
+            flush=True,
+        )
     speedup = times[1] / times[2]
     print(f"[dask] 2 workers against 1: {speedup:.2f}x  bar >= 1.7x: {verdict(speedup >= 1.7)}")
     if speedup < 1.7:
-        print("[dask] what would fix it: an idle machine (the coordinator, the scheduler and "
-              "other work share these 2 cores), or larger blocks (block_replications) so that "
-              "per-task overhead is a smaller share.")
+        print(
+            "[dask] what would fix it: an idle machine (the coordinator, the scheduler and "
+            "other work share these 2 cores), or larger blocks (block_replications) so that "
+            "per-task overhead is a smaller share."
+        )
 
 
 def main(argv):

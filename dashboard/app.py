@@ -17,21 +17,27 @@ from dashboard import session, ui  # noqa: E402
 
 # A drawn favicon: Material-icon and emoji favicons are fetched from the internet, and a
 # seminar room may be offline.
-st.set_page_config(page_title="redline", page_icon=ui.favicon(), layout="wide",
-                   initial_sidebar_state="expanded")
+st.set_page_config(
+    page_title="redline", page_icon=ui.favicon(), layout="wide", initial_sidebar_state="expanded"
+)
 ui.projector_style()
 session.start()
 
 PAGES = [
     st.Page("views/scenario.py", title="Scenario", icon=":material/tune:", default=True),
-    st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:",
-            url_path="compare"),
-    st.Page("views/sweep.py", title="Sweep", icon=":material/show_chart:",
-            url_path="sweep"),
-    st.Page("views/sensitivity.py", title="Sensitivity", icon=":material/bar_chart:",
-            url_path="sensitivity"),
-    st.Page("views/evidence.py", title="Evidence", icon=":material/menu_book:",
-            url_path="evidence"),
+    st.Page(
+        "views/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"
+    ),
+    st.Page("views/sweep.py", title="Sweep", icon=":material/show_chart:", url_path="sweep"),
+    st.Page(
+        "views/sensitivity.py",
+        title="Sensitivity",
+        icon=":material/bar_chart:",
+        url_path="sensitivity",
+    ),
+    st.Page(
+        "views/evidence.py", title="Evidence", icon=":material/menu_book:", url_path="evidence"
+    ),
     st.Page("views/game.py", title="Game", icon=":material/groups:", url_path="game"),
 ]
 st.navigation(PAGES, position="top").run()

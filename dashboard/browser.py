@@ -15,9 +15,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = os.environ.get("REDLINE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 APP = '[data-testid="stApp"]'
 IDLE = f'{APP}[data-test-script-state="notRunning"]'
 
@@ -42,8 +50,13 @@ def chromium(width: int = 1600, height: int = 1000):
     try:
         with sync_playwright() as p:
             ctx = p.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, args=ARGS, headless=True,
-                viewport={"width": width, "height": height}, accept_downloads=True)
+                profile,
+                executable_path=CHROMIUM,
+                args=ARGS,
+                headless=True,
+                viewport={"width": width, "height": height},
+                accept_downloads=True,
+            )
             try:
                 yield ctx
             finally:
@@ -76,7 +89,9 @@ def wait_charts(page, timeout: float = 30) -> int:
         f"""() => {{
             const charts = {VISIBLE_CHARTS};
             return charts.length > 0 && charts.every(c => c.querySelector('canvas, svg.marks'));
-        }}""", timeout=timeout * 1000)
+        }}""",
+        timeout=timeout * 1000,
+    )
     return page.evaluate(f"() => {VISIBLE_CHARTS}.length")
 
 
@@ -84,7 +99,8 @@ def _slider_box(page, label: str):
     """The slider whose label starts with `label` (sliders are labelled 'Name · unit')."""
     starts = re.compile("^" + re.escape(label))
     return page.get_by_test_id("stSlider").filter(
-        has=page.get_by_test_id("stWidgetLabel").filter(has_text=starts))
+        has=page.get_by_test_id("stWidgetLabel").filter(has_text=starts)
+    )
 
 
 def slider(page, label: str):
@@ -108,8 +124,12 @@ def nav(page, title: str) -> None:
     page.get_by_test_id("stTopNavLink").filter(has_text=title).first.click()
 
 
-def screenshot(target: Path, query: str = "?scenario=red-line&seoul.public_opposition=0.6"
-               "&reps=1000&seed=1", width: int = 1600, height: int = 1000) -> Path:
+def screenshot(
+    target: Path,
+    query: str = "?scenario=red-line&seoul.public_opposition=0.6&reps=1000&seed=1",
+    width: int = 1600,
+    height: int = 1000,
+) -> Path:
     """The README's picture: the Scenario page as a projector shows it."""
     from . import serve
 

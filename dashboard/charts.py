@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import altair as alt
 import numpy as np
@@ -30,8 +30,7 @@ from scipy.stats import binomtest
 from model.agents import MOSCOW_POSTURES, MOSCOW_REWARDS, SEOUL_RUNGS
 from model.simulation import EVENTS, summarize
 
-OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-             "#000000"]
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY = OKABE_ITO[:6]
 FONT = 15  # axis and legend text, readable from the back of a seminar room
 WIDTH, HEIGHT = 620, 380  # with autosize 'fit' the height includes titles and axes
@@ -40,14 +39,20 @@ WIDTH, HEIGHT = 620, 380  # with autosize 'fit' the height includes titles and a
 # retaliation read from its posture series (hostile measures or worse in some month).
 RETALIATION = "moscow_retaliation"
 OUTCOMES: dict[str, tuple[str, str]] = {
-    "lethal_aid": ("Lethal aid from Seoul",
-                   "Seoul reaches rung 3 or higher (indirect lethal supply)"),
+    "lethal_aid": (
+        "Lethal aid from Seoul",
+        "Seoul reaches rung 3 or higher (indirect lethal supply)",
+    ),
     RETALIATION: ("Moscow retaliates", "Moscow's posture reaches hostile measures or worse"),
     "relations_collapsed": ("Relations collapse", "Moscow-Seoul relations collapse (posture 3)"),
-    "red_line_crossed": ("Seoul's red line crossed",
-                         "Moscow gives Pyongyang ballistic-missile or nuclear technology"),
-    "offensive_weapons": ("Offensive weapons",
-                          "Seoul supplies offensive weapons directly (rung 4)"),
+    "red_line_crossed": (
+        "Seoul's red line crossed",
+        "Moscow gives Pyongyang ballistic-missile or nuclear technology",
+    ),
+    "offensive_weapons": (
+        "Offensive weapons",
+        "Seoul supplies offensive weapons directly (rung 4)",
+    ),
     "troops_sent": ("Seoul sends troops", "Seoul reaches rung 5"),
     "ceasefire": ("Ceasefire", "a ceasefire in Ukraine within the horizon"),
 }
@@ -56,14 +61,27 @@ HOSTILE = 2  # MOSCOW_POSTURES index of "hostile measures"
 
 # Series -> (title, level names, short names for the axis) for the escalation ladders.
 LADDERS: dict[str, tuple[str, list[str], list[str]]] = {
-    "seoul_rung": ("Seoul's assistance rung", SEOUL_RUNGS,
-                   ["humanitarian", "non-lethal", "defensive", "indirect lethal", "offensive",
-                    "troops"]),
-    "moscow_reward_rung": ("Moscow's reward to Pyongyang", MOSCOW_REWARDS,
-                           ["diplomatic cover", "food, energy, cash", "conventional tech",
-                            "missile tech", "nuclear tech"]),
-    "moscow_posture": ("Moscow's posture toward Seoul", MOSCOW_POSTURES,
-                       ["working relations", "warnings", "hostile measures", "collapse"]),
+    "seoul_rung": (
+        "Seoul's assistance rung",
+        SEOUL_RUNGS,
+        ["humanitarian", "non-lethal", "defensive", "indirect lethal", "offensive", "troops"],
+    ),
+    "moscow_reward_rung": (
+        "Moscow's reward to Pyongyang",
+        MOSCOW_REWARDS,
+        [
+            "diplomatic cover",
+            "food, energy, cash",
+            "conventional tech",
+            "missile tech",
+            "nuclear tech",
+        ],
+    ),
+    "moscow_posture": (
+        "Moscow's posture toward Seoul",
+        MOSCOW_POSTURES,
+        ["working relations", "warnings", "hostile measures", "collapse"],
+    ),
 }
 LADDER_COLOURS = {"seoul_rung": BLUE, "moscow_reward_rung": VERMILLION, "moscow_posture": PURPLE}
 TIMING_EVENTS = ["lethal_aid", "relations_collapsed"]  # shown by default
@@ -72,17 +90,20 @@ TIMING_CHOICES = tuple(EVENTS)
 
 def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Large type and a colour-blind-safe categorical range, for a projector."""
-    return (chart.configure_axis(labelFontSize=FONT - 1, titleFontSize=FONT,
-                                 titleFontWeight="normal")
-            .configure_legend(labelFontSize=FONT - 1, titleFontSize=FONT, orient="bottom",
-                              labelLimit=400)
-            .configure_title(fontSize=FONT + 3, anchor="start", subtitleFontSize=FONT - 1)
-            .configure_header(labelFontSize=FONT, titleFontSize=FONT)
-            .configure_range(category=OKABE_ITO)
-            .configure_view(strokeWidth=0))
+    return (
+        chart.configure_axis(labelFontSize=FONT - 1, titleFontSize=FONT, titleFontWeight="normal")
+        .configure_legend(
+            labelFontSize=FONT - 1, titleFontSize=FONT, orient="bottom", labelLimit=400
+        )
+        .configure_title(fontSize=FONT + 3, anchor="start", subtitleFontSize=FONT - 1)
+        .configure_header(labelFontSize=FONT, titleFontSize=FONT)
+        .configure_range(category=OKABE_ITO)
+        .configure_view(strokeWidth=0)
+    )
 
 
 # ---------------------------------------------------------------- frames
+
 
 def wilson(count: int, n: int) -> tuple[float, float]:
     ci = binomtest(int(count), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
@@ -97,9 +118,18 @@ def outcome_summary(result) -> pd.DataFrame:
     first = np.where(hit, (posture >= HOSTILE).argmax(axis=0) + 1, 0)
     count, n = int(hit.sum()), int(hit.size)
     low, high = wilson(count, n)
-    extra = pd.DataFrame([{"outcome": RETALIATION, "probability": count / n, "ci_low": low,
-                           "ci_high": high, "count": count,
-                           "median_months": float(np.median(first[hit])) if count else None}])
+    extra = pd.DataFrame(
+        [
+            {
+                "outcome": RETALIATION,
+                "probability": count / n,
+                "ci_low": low,
+                "ci_high": high,
+                "count": count,
+                "median_months": float(np.median(first[hit])) if count else None,
+            }
+        ]
+    )
     out = pd.concat([summary, extra], ignore_index=True)
     out["reps"] = n
     out["title"] = out["outcome"].map(lambda o: OUTCOMES[o][0])
@@ -110,17 +140,27 @@ def band_frame(values: np.ndarray, months: Sequence[str]) -> pd.DataFrame:
     """Median, mean and the 50% and 90% bands of a (months x replications) series."""
     values = np.asarray(values, dtype=float)
     q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
-    return pd.DataFrame({"month": list(months), "step": np.arange(1, len(months) + 1),
-                         "q05": q[0], "q25": q[1], "median": q[2], "q75": q[3], "q95": q[4],
-                         "mean": values.mean(axis=1)})
+    return pd.DataFrame(
+        {
+            "month": list(months),
+            "step": np.arange(1, len(months) + 1),
+            "q05": q[0],
+            "q25": q[1],
+            "median": q[2],
+            "q75": q[3],
+            "q95": q[4],
+            "mean": values.mean(axis=1),
+        }
+    )
 
 
 def ladder_frames(result) -> dict[str, pd.DataFrame]:
     return {name: band_frame(result.series[name], result.months) for name in LADDERS}
 
 
-def timing_frame(outcomes: pd.DataFrame, months: Sequence[str],
-                 events: Sequence[str] = TIMING_EVENTS) -> pd.DataFrame:
+def timing_frame(
+    outcomes: pd.DataFrame, months: Sequence[str], events: Sequence[str] = TIMING_EVENTS
+) -> pd.DataFrame:
     """For each event and month: the share of replications where it first happens then,
     and the cumulative share by then. Month 0 holds events already true at the start."""
     n = len(outcomes)
@@ -131,9 +171,16 @@ def timing_frame(outcomes: pd.DataFrame, months: Sequence[str],
         counts = np.bincount(when, minlength=len(months) + 1)[: len(months) + 1]
         cumulative = np.cumsum(counts) / n
         for k in range(len(months) + 1):
-            rows.append({"event": event, "title": OUTCOMES[event][0], "months_after_start": k,
-                         "month": "start" if k == 0 else months[k - 1],
-                         "share": counts[k] / n, "cumulative": cumulative[k]})
+            rows.append(
+                {
+                    "event": event,
+                    "title": OUTCOMES[event][0],
+                    "months_after_start": k,
+                    "month": "start" if k == 0 else months[k - 1],
+                    "share": counts[k] / n,
+                    "cumulative": cumulative[k],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -143,15 +190,16 @@ def assembly_frame(result) -> pd.DataFrame:
     rows = []
     for measure, key in (("vote held", "assembly_vote"), ("vote passed", "assembly_approved")):
         share = np.asarray(s[key], dtype=float).mean(axis=1)
-        rows += [{"month": m, "step": i + 1, "measure": measure, "share": float(v)}
-                 for i, (m, v) in enumerate(zip(result.months, share))]
+        rows += [
+            {"month": m, "step": i + 1, "measure": measure, "share": float(v)}
+            for i, (m, v) in enumerate(zip(result.months, share))
+        ]
     return pd.DataFrame(rows)
 
 
 def comparison_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Label -> outcome_summary, stacked with a `label` column (Compare page)."""
-    return pd.concat([df.assign(label=label) for label, df in summaries.items()],
-                     ignore_index=True)
+    return pd.concat([df.assign(label=label) for label, df in summaries.items()], ignore_index=True)
 
 
 # ---------------------------------------------------------------- charts
@@ -162,8 +210,10 @@ MAIN = "main"  # the dataset every template reads
 def fill(template: str, **frames: pd.DataFrame) -> dict:
     """A cached template (JSON text) with its named datasets filled in."""
     spec = json.loads(template)
-    spec["datasets"] = {name: json.loads(frame.to_json(orient="records", date_format="iso"))
-                        for name, frame in frames.items()}
+    spec["datasets"] = {
+        name: json.loads(frame.to_json(orient="records", date_format="iso"))
+        for name, frame in frames.items()
+    }
     return spec
 
 
@@ -177,8 +227,9 @@ def _frozen(chart: alt.TopLevelMixin) -> str:
 
 
 def _month_axis(title: str = "month") -> alt.X:
-    return alt.X("month:O", sort=None, title=title,
-                 axis=alt.Axis(labelAngle=-45, labelOverlap="greedy"))
+    return alt.X(
+        "month:O", sort=None, title=title, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")
+    )
 
 
 def ladder_chart(bands: pd.DataFrame, name: str, height: int = HEIGHT) -> dict:
@@ -186,32 +237,49 @@ def ladder_chart(bands: pd.DataFrame, name: str, height: int = HEIGHT) -> dict:
     return fill(_ladder_template(name, height), main=bands)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ladder_template(name: str, height: int) -> str:
     title, levels, short = LADDERS[name]
     colour = LADDER_COLOURS[name]
     y_scale = alt.Scale(domain=[0, len(levels) - 1], nice=False)
-    axis = alt.Axis(values=list(range(len(levels))), title=None, labelLimit=200,
-                    labelOverlap=False,
-                    labelExpr=f"datum.value + ' ' + {json.dumps(short)}[datum.value]")
+    axis = alt.Axis(
+        values=list(range(len(levels))),
+        title=None,
+        labelLimit=200,
+        labelOverlap=False,
+        labelExpr=f"datum.value + ' ' + {json.dumps(short)}[datum.value]",
+    )
     base = alt.Chart().encode(x=_month_axis())
-    tooltip = ["month:O", alt.Tooltip("median:Q", title="median"),
-               alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("q05:Q", title="5%"),
-               alt.Tooltip("q95:Q", title="95%")]
+    tooltip = [
+        "month:O",
+        alt.Tooltip("median:Q", title="median"),
+        alt.Tooltip("mean:Q", format=".2f"),
+        alt.Tooltip("q05:Q", title="5%"),
+        alt.Tooltip("q95:Q", title="95%"),
+    ]
     layers = [
         base.mark_area(opacity=0.18, color=colour, interpolate="step-after").encode(
-            y=alt.Y("q05:Q", scale=y_scale, axis=axis), y2="q95:Q"),
+            y=alt.Y("q05:Q", scale=y_scale, axis=axis), y2="q95:Q"
+        ),
         base.mark_area(opacity=0.35, color=colour, interpolate="step-after").encode(
-            y=alt.Y("q25:Q", axis=axis), y2="q75:Q"),
+            y=alt.Y("q25:Q", axis=axis), y2="q75:Q"
+        ),
         base.mark_line(color=colour, strokeWidth=3, interpolate="step-after").encode(
-            y=alt.Y("median:Q", axis=axis), tooltip=tooltip),
-        base.mark_line(color="black", strokeDash=[5, 4], strokeWidth=1.5,
-                       interpolate="monotone").encode(y=alt.Y("mean:Q", axis=axis)),
+            y=alt.Y("median:Q", axis=axis), tooltip=tooltip
+        ),
+        base.mark_line(
+            color="black", strokeDash=[5, 4], strokeWidth=1.5, interpolate="monotone"
+        ).encode(y=alt.Y("mean:Q", axis=axis)),
     ]
-    return _frozen(alt.layer(*layers, data=alt.NamedData(MAIN)).properties(
-        width=WIDTH, height=height,
-        title=alt.TitleParams(title, subtitle="solid: median · dashed: mean · "
-                                              "bands: 50% and 90% of replications")))
+    return _frozen(
+        alt.layer(*layers, data=alt.NamedData(MAIN)).properties(
+            width=WIDTH,
+            height=height,
+            title=alt.TitleParams(
+                title, subtitle="solid: median · dashed: mean · bands: 50% and 90% of replications"
+            ),
+        )
+    )
 
 
 def stockpile_chart(bands: pd.DataFrame, floor: float, height: int = HEIGHT) -> dict:
@@ -224,40 +292,57 @@ def _stockpile_template(floor: float, height: int) -> str:
     base = alt.Chart().encode(x=_month_axis())
     layers = [
         base.mark_area(opacity=0.18, color=GREEN).encode(
-            y=alt.Y("q05:Q", title="days of wartime use", scale=alt.Scale(zero=False)), y2="q95:Q"),
+            y=alt.Y("q05:Q", title="days of wartime use", scale=alt.Scale(zero=False)), y2="q95:Q"
+        ),
         base.mark_area(opacity=0.35, color=GREEN).encode(y="q25:Q", y2="q75:Q"),
         base.mark_line(color=GREEN, strokeWidth=3).encode(
-            y="median:Q", tooltip=["month:O", alt.Tooltip("median:Q", format=".1f")]),
+            y="median:Q", tooltip=["month:O", alt.Tooltip("median:Q", format=".1f")]
+        ),
         base.mark_rule(color=VERMILLION, strokeDash=[6, 3], strokeWidth=2).encode(
-            y=alt.datum(floor)),
+            y=alt.datum(floor)
+        ),
     ]
-    return _frozen(alt.layer(*layers, data=alt.NamedData(MAIN)).properties(
-        width=WIDTH, height=height,
-        title=alt.TitleParams("Seoul's shell stockpile",
-                              subtitle=f"median with 50% and 90% bands · dashed: the "
-                                       f"{floor:g}-day legal minimum")))
+    return _frozen(
+        alt.layer(*layers, data=alt.NamedData(MAIN)).properties(
+            width=WIDTH,
+            height=height,
+            title=alt.TitleParams(
+                "Seoul's shell stockpile",
+                subtitle=f"median with 50% and 90% bands · dashed: the {floor:g}-day legal minimum",
+            ),
+        )
+    )
 
 
 def timing_chart(frame: pd.DataFrame, height: int = HEIGHT) -> dict:
     """When things happen: the share of all replications in which each event first
     happens in each month (so the bars of one event sum to its probability)."""
     events = tuple(dict.fromkeys(frame["event"]))
-    return fill(_timing_template(events, height),
-                main=frame[frame["months_after_start"] > 0])
+    return fill(_timing_template(events, height), main=frame[frame["months_after_start"] > 0])
 
 
 @lru_cache(maxsize=16)
 def _timing_template(events: tuple[str, ...], height: int) -> str:
     order = [OUTCOMES[e][0] for e in events]
-    return _frozen(alt.Chart(alt.NamedData(MAIN)).mark_bar(opacity=0.9).encode(
-        x=alt.X("months_after_start:O", title="months after the start"),
-        xOffset=alt.XOffset("title:N", sort=order),
-        y=alt.Y("share:Q", title="share of replications", axis=alt.Axis(format="%")),
-        color=alt.Color("title:N", title=None, sort=order),
-        tooltip=["title:N", "month:O", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(width=WIDTH, height=height, title=alt.TitleParams(
-        "When things happen", subtitle="share of replications in which it first happens "
-                                       "that month")))
+    return _frozen(
+        alt.Chart(alt.NamedData(MAIN))
+        .mark_bar(opacity=0.9)
+        .encode(
+            x=alt.X("months_after_start:O", title="months after the start"),
+            xOffset=alt.XOffset("title:N", sort=order),
+            y=alt.Y("share:Q", title="share of replications", axis=alt.Axis(format="%")),
+            color=alt.Color("title:N", title=None, sort=order),
+            tooltip=["title:N", "month:O", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(
+            width=WIDTH,
+            height=height,
+            title=alt.TitleParams(
+                "When things happen",
+                subtitle="share of replications in which it first happens that month",
+            ),
+        )
+    )
 
 
 def cumulative_chart(frame: pd.DataFrame, height: int = HEIGHT) -> dict:
@@ -269,16 +354,25 @@ def cumulative_chart(frame: pd.DataFrame, height: int = HEIGHT) -> dict:
 @lru_cache(maxsize=16)
 def _cumulative_template(events: tuple[str, ...], height: int) -> str:
     order = [OUTCOMES[e][0] for e in events]
-    return _frozen(alt.Chart(alt.NamedData(MAIN)).mark_line(
-        point=True, strokeWidth=2.5, interpolate="step-after").encode(
-        x=alt.X("months_after_start:Q", title="months after the start"),
-        y=alt.Y("cumulative:Q", title="probability by then", axis=alt.Axis(format="%")),
-        color=alt.Color("title:N", title=None, sort=order),
-        strokeDash=alt.StrokeDash("title:N", title=None, sort=order),
-        tooltip=["title:N", "month:O", alt.Tooltip("cumulative:Q", format=".1%")],
-    ).properties(width=WIDTH, height=height, title=alt.TitleParams(
-        "Cumulative probability", subtitle="share of replications in which it has happened "
-                                           "by that month")))
+    return _frozen(
+        alt.Chart(alt.NamedData(MAIN))
+        .mark_line(point=True, strokeWidth=2.5, interpolate="step-after")
+        .encode(
+            x=alt.X("months_after_start:Q", title="months after the start"),
+            y=alt.Y("cumulative:Q", title="probability by then", axis=alt.Axis(format="%")),
+            color=alt.Color("title:N", title=None, sort=order),
+            strokeDash=alt.StrokeDash("title:N", title=None, sort=order),
+            tooltip=["title:N", "month:O", alt.Tooltip("cumulative:Q", format=".1%")],
+        )
+        .properties(
+            width=WIDTH,
+            height=height,
+            title=alt.TitleParams(
+                "Cumulative probability",
+                subtitle="share of replications in which it has happened by that month",
+            ),
+        )
+    )
 
 
 def assembly_chart(frame: pd.DataFrame, height: int = 240) -> dict:
@@ -288,15 +382,25 @@ def assembly_chart(frame: pd.DataFrame, height: int = 240) -> dict:
 
 @lru_cache(maxsize=4)
 def _assembly_template(height: int) -> str:
-    return _frozen(alt.Chart(alt.NamedData(MAIN)).mark_line(point=True, strokeWidth=2.5).encode(
-        x=_month_axis(), y=alt.Y("share:Q", title="share of replications",
-                                 axis=alt.Axis(format="%")),
-        color=alt.Color("measure:N", title=None),
-        strokeDash=alt.StrokeDash("measure:N", title=None),
-        tooltip=["month:O", "measure:N", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(width=WIDTH, height=height,
-                 title=alt.TitleParams("National Assembly votes on lethal aid",
-                                       subtitle="share of replications with a vote each month")))
+    return _frozen(
+        alt.Chart(alt.NamedData(MAIN))
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=_month_axis(),
+            y=alt.Y("share:Q", title="share of replications", axis=alt.Axis(format="%")),
+            color=alt.Color("measure:N", title=None),
+            strokeDash=alt.StrokeDash("measure:N", title=None),
+            tooltip=["month:O", "measure:N", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(
+            width=WIDTH,
+            height=height,
+            title=alt.TitleParams(
+                "National Assembly votes on lethal aid",
+                subtitle="share of replications with a vote each month",
+            ),
+        )
+    )
 
 
 def probability_chart(frame: pd.DataFrame, outcomes: Sequence[str] | None = None) -> dict:
@@ -315,62 +419,96 @@ def _probability_template(outcomes: tuple[str, ...], labels: tuple[str, ...]) ->
     base = alt.Chart().encode(y=y, yOffset=alt.YOffset("label:N", sort=list(labels)))
     bars = base.mark_bar(opacity=0.85).encode(
         color=colour,
-        x=alt.X("probability:Q", title="probability", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])),
-        tooltip=["label:N", "title:N", alt.Tooltip("probability:Q", format=".1%"),
-                 alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
-                 alt.Tooltip("ci_high:Q", format=".1%", title="95% high")])
+        x=alt.X(
+            "probability:Q",
+            title="probability",
+            axis=alt.Axis(format="%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        tooltip=[
+            "label:N",
+            "title:N",
+            alt.Tooltip("probability:Q", format=".1%"),
+            alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
+            alt.Tooltip("ci_high:Q", format=".1%", title="95% high"),
+        ],
+    )
     errors = base.mark_errorbar(color="black", thickness=1.5).encode(
-        x=alt.X("ci_low:Q", title="probability"), x2="ci_high:Q")
+        x=alt.X("ci_low:Q", title="probability"), x2="ci_high:Q"
+    )
     height = max(200, 26 * len(outcomes) * max(1, len(labels)))
-    return _frozen(alt.layer(bars, errors, data=alt.NamedData(MAIN)).properties(
-        width=WIDTH, height=height,
-        title=alt.TitleParams("Probability within the horizon",
-                              subtitle="bars: estimate · whiskers: 95% interval (Wilson)")))
+    return _frozen(
+        alt.layer(bars, errors, data=alt.NamedData(MAIN)).properties(
+            width=WIDTH,
+            height=height,
+            title=alt.TitleParams(
+                "Probability within the horizon",
+                subtitle="bars: estimate · whiskers: 95% interval (Wilson)",
+            ),
+        )
+    )
 
 
-def compare_lines_chart(frames: Mapping[str, pd.DataFrame], value: str, title: str,
-                        y_title: str, fmt: str = ".2f", height: int = 260) -> dict:
+def compare_lines_chart(
+    frames: Mapping[str, pd.DataFrame],
+    value: str,
+    title: str,
+    y_title: str,
+    fmt: str = ".2f",
+    height: int = 260,
+) -> dict:
     """One line per scenario of a per-month value (e.g. the mean Seoul rung)."""
     data = pd.concat([f.assign(label=k) for k, f in frames.items()], ignore_index=True)
-    return fill(_compare_lines_template(tuple(frames), value, title, y_title, fmt, height),
-                main=data)
+    return fill(
+        _compare_lines_template(tuple(frames), value, title, y_title, fmt, height), main=data
+    )
 
 
 @lru_cache(maxsize=64)
 def _compare_lines_template(labels, value, title, y_title, fmt, height) -> str:
-    return _frozen(alt.Chart(alt.NamedData(MAIN)).mark_line(point=True, strokeWidth=2.5).encode(
-        x=alt.X("step:O", title="months after the start"),
-        y=alt.Y(f"{value}:Q", title=y_title),
-        color=alt.Color("label:N", title=None, sort=list(labels)),
-        strokeDash=alt.StrokeDash("label:N", title=None, sort=list(labels)),
-        tooltip=["label:N", "month:O", alt.Tooltip(f"{value}:Q", format=fmt)],
-    ).properties(width=WIDTH, height=height, title=title))
+    return _frozen(
+        alt.Chart(alt.NamedData(MAIN))
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=alt.X("step:O", title="months after the start"),
+            y=alt.Y(f"{value}:Q", title=y_title),
+            color=alt.Color("label:N", title=None, sort=list(labels)),
+            strokeDash=alt.StrokeDash("label:N", title=None, sort=list(labels)),
+            tooltip=["label:N", "month:O", alt.Tooltip(f"{value}:Q", format=fmt)],
+        )
+        .properties(width=WIDTH, height=height, title=title)
+    )
 
 
-def compare_timing_chart(frames: Mapping[str, pd.DataFrame], event: str,
-                         height: int = 260) -> dict:
+def compare_timing_chart(frames: Mapping[str, pd.DataFrame], event: str, height: int = 260) -> dict:
     """Cumulative probability of one event by month, one line per scenario."""
-    data = pd.concat([f[f["event"] == event].assign(label=k) for k, f in frames.items()],
-                     ignore_index=True)
+    data = pd.concat(
+        [f[f["event"] == event].assign(label=k) for k, f in frames.items()], ignore_index=True
+    )
     return fill(_compare_timing_template(tuple(frames), event, height), main=data)
 
 
 @lru_cache(maxsize=64)
 def _compare_timing_template(labels, event, height) -> str:
-    return _frozen(alt.Chart(alt.NamedData(MAIN)).mark_line(
-        point=True, strokeWidth=2.5, interpolate="step-after").encode(
-        x=alt.X("months_after_start:Q", title="months after the start"),
-        y=alt.Y("cumulative:Q", title="cumulative probability", axis=alt.Axis(format="%")),
-        color=alt.Color("label:N", title=None, sort=list(labels)),
-        strokeDash=alt.StrokeDash("label:N", title=None, sort=list(labels)),
-        tooltip=["label:N", "month:O", alt.Tooltip("cumulative:Q", format=".1%")],
-    ).properties(width=WIDTH, height=height,
-                 title=f"{OUTCOMES[event][0]}: cumulative probability"))
+    return _frozen(
+        alt.Chart(alt.NamedData(MAIN))
+        .mark_line(point=True, strokeWidth=2.5, interpolate="step-after")
+        .encode(
+            x=alt.X("months_after_start:Q", title="months after the start"),
+            y=alt.Y("cumulative:Q", title="cumulative probability", axis=alt.Axis(format="%")),
+            color=alt.Color("label:N", title=None, sort=list(labels)),
+            strokeDash=alt.StrokeDash("label:N", title=None, sort=list(labels)),
+            tooltip=["label:N", "month:O", alt.Tooltip("cumulative:Q", format=".1%")],
+        )
+        .properties(
+            width=WIDTH, height=height, title=f"{OUTCOMES[event][0]}: cumulative probability"
+        )
+    )
 
 
-def sweep_line_chart(frame: pd.DataFrame, parameter: str, outcomes: Sequence[str],
-                     height: int = 340) -> dict:
+def sweep_line_chart(
+    frame: pd.DataFrame, parameter: str, outcomes: Sequence[str], height: int = 340
+) -> dict:
     """Probability of each chosen outcome against one swept parameter, with 95% bands."""
     outcomes = tuple(outcomes)
     data = frame[frame["outcome"].isin(outcomes)]
@@ -381,24 +519,42 @@ def sweep_line_chart(frame: pd.DataFrame, parameter: str, outcomes: Sequence[str
 def _sweep_line_template(parameter: str, outcomes: tuple[str, ...], height: int) -> str:
     order = [OUTCOMES[o][0] for o in outcomes]
     colour = alt.Color("title:N", title=None, sort=order)
-    x = alt.X(field=_escape(parameter), type="quantitative", title=parameter,
-              scale=alt.Scale(zero=False))
+    x = alt.X(
+        field=_escape(parameter), type="quantitative", title=parameter, scale=alt.Scale(zero=False)
+    )
     base = alt.Chart().encode(x=x)
     band = base.mark_area(opacity=0.2).encode(
         color=alt.Color("title:N", sort=order, legend=None),
-        y=alt.Y("ci_low:Q", title="probability", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])), y2="ci_high:Q")
+        y=alt.Y(
+            "ci_low:Q",
+            title="probability",
+            axis=alt.Axis(format="%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        y2="ci_high:Q",
+    )
     line = base.mark_line(point=True, strokeWidth=2.5).encode(
-        color=colour, y=alt.Y("probability:Q", title="probability"),
+        color=colour,
+        y=alt.Y("probability:Q", title="probability"),
         strokeDash=alt.StrokeDash("title:N", title=None, sort=order),
-        tooltip=[alt.Tooltip(field=_escape(parameter), type="quantitative", title=parameter),
-                 "title:N", alt.Tooltip("probability:Q", format=".1%"),
-                 alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
-                 alt.Tooltip("ci_high:Q", format=".1%", title="95% high")])
-    return _frozen(alt.layer(band, line, data=alt.NamedData(MAIN)).properties(
-        width=WIDTH, height=height,
-        title=alt.TitleParams(f"Probability as {parameter} varies",
-                              subtitle="lines: estimate · bands: 95% interval (Wilson)")))
+        tooltip=[
+            alt.Tooltip(field=_escape(parameter), type="quantitative", title=parameter),
+            "title:N",
+            alt.Tooltip("probability:Q", format=".1%"),
+            alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
+            alt.Tooltip("ci_high:Q", format=".1%", title="95% high"),
+        ],
+    )
+    return _frozen(
+        alt.layer(band, line, data=alt.NamedData(MAIN)).properties(
+            width=WIDTH,
+            height=height,
+            title=alt.TitleParams(
+                f"Probability as {parameter} varies",
+                subtitle="lines: estimate · bands: 95% interval (Wilson)",
+            ),
+        )
+    )
 
 
 def _escape(name: str) -> str:
@@ -406,8 +562,9 @@ def _escape(name: str) -> str:
     return name.replace(".", "\\.")
 
 
-def sweep_heatmap(frame: pd.DataFrame, x_param: str, y_param: str, outcome: str,
-                  height: int = 380) -> dict:
+def sweep_heatmap(
+    frame: pd.DataFrame, x_param: str, y_param: str, outcome: str, height: int = 380
+) -> dict:
     """Probability of one outcome over a two-parameter grid (viridis, labelled cells)."""
     data = frame[frame["outcome"] == outcome]
     return fill(_heatmap_template(x_param, y_param, outcome, height), main=data)
@@ -417,27 +574,50 @@ def sweep_heatmap(frame: pd.DataFrame, x_param: str, y_param: str, outcome: str,
 def _heatmap_template(x_param: str, y_param: str, outcome: str, height: int) -> str:
     x = alt.X(field=_escape(x_param), type="ordinal", title=x_param, sort="ascending")
     y = alt.Y(field=_escape(y_param), type="ordinal", title=y_param, sort="descending")
-    tooltip = [alt.Tooltip(field=_escape(x_param), type="quantitative", title=x_param),
-               alt.Tooltip(field=_escape(y_param), type="quantitative", title=y_param),
-               alt.Tooltip("probability:Q", format=".1%"),
-               alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
-               alt.Tooltip("ci_high:Q", format=".1%", title="95% high")]
-    cells = alt.Chart().mark_rect().encode(
-        x=x, y=y, tooltip=tooltip,
-        color=alt.Color("probability:Q", title="probability",
-                        scale=alt.Scale(scheme="viridis", domain=[0, 1]),
-                        legend=alt.Legend(format="%", orient="right")))
-    text = alt.Chart().mark_text(fontSize=FONT - 2).encode(
-        x=x, y=y, text=alt.Text("probability:Q", format=".0%"),
-        color=alt.condition("datum.probability > 0.55", alt.value("black"), alt.value("white")))
-    return _frozen(alt.layer(cells, text, data=alt.NamedData(MAIN)).properties(
-        width=WIDTH, height=height, title=f"{OUTCOMES[outcome][0]}: probability"))
+    tooltip = [
+        alt.Tooltip(field=_escape(x_param), type="quantitative", title=x_param),
+        alt.Tooltip(field=_escape(y_param), type="quantitative", title=y_param),
+        alt.Tooltip("probability:Q", format=".1%"),
+        alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
+        alt.Tooltip("ci_high:Q", format=".1%", title="95% high"),
+    ]
+    cells = (
+        alt.Chart()
+        .mark_rect()
+        .encode(
+            x=x,
+            y=y,
+            tooltip=tooltip,
+            color=alt.Color(
+                "probability:Q",
+                title="probability",
+                scale=alt.Scale(scheme="viridis", domain=[0, 1]),
+                legend=alt.Legend(format="%", orient="right"),
+            ),
+        )
+    )
+    text = (
+        alt.Chart()
+        .mark_text(fontSize=FONT - 2)
+        .encode(
+            x=x,
+            y=y,
+            text=alt.Text("probability:Q", format=".0%"),
+            color=alt.condition("datum.probability > 0.55", alt.value("black"), alt.value("white")),
+        )
+    )
+    return _frozen(
+        alt.layer(cells, text, data=alt.NamedData(MAIN)).properties(
+            width=WIDTH, height=height, title=f"{OUTCOMES[outcome][0]}: probability"
+        )
+    )
 
 
 def sensitivity_chart(frame: pd.DataFrame, title: str = "Sensitivity") -> dict:
     """Indices with intervals. `frame`: parameter, index (S1, ST, mu_star...), value, conf."""
-    data = frame.assign(low=frame["value"] - frame["conf"].fillna(0),
-                        high=frame["value"] + frame["conf"].fillna(0))
+    data = frame.assign(
+        low=frame["value"] - frame["conf"].fillna(0), high=frame["value"] + frame["conf"].fillna(0)
+    )
     first = data["index"].iloc[0]
     order = tuple(data[data["index"] == first].sort_values("value", ascending=False)["parameter"])
     indices = tuple(dict.fromkeys(data["index"]))
@@ -448,18 +628,29 @@ def sensitivity_chart(frame: pd.DataFrame, title: str = "Sensitivity") -> dict:
 def _sensitivity_template(order: tuple[str, ...], indices: tuple[str, ...], title: str) -> str:
     base = alt.Chart().encode(
         y=alt.Y("parameter:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320)),
-        yOffset=alt.YOffset("index:N", sort=list(indices)))
+        yOffset=alt.YOffset("index:N", sort=list(indices)),
+    )
     bars = base.mark_bar(opacity=0.85).encode(
         color=alt.Color("index:N", title=None, sort=list(indices)),
         x=alt.X("value:Q", title="index"),
-        tooltip=["parameter:N", "index:N", alt.Tooltip("value:Q", format=".3f"),
-                 alt.Tooltip("conf:Q", format=".3f", title="± (95%)")])
+        tooltip=[
+            "parameter:N",
+            "index:N",
+            alt.Tooltip("value:Q", format=".3f"),
+            alt.Tooltip("conf:Q", format=".3f", title="± (95%)"),
+        ],
+    )
     errors = base.mark_errorbar(color="black", thickness=1.5).encode(
-        x=alt.X("low:Q", title="index"), x2="high:Q")
+        x=alt.X("low:Q", title="index"), x2="high:Q"
+    )
     height = max(180, 24 * len(order) * len(indices))
-    return _frozen(alt.layer(bars, errors, data=alt.NamedData(MAIN)).properties(
-        width=WIDTH, height=height,
-        title=alt.TitleParams(title, subtitle="whiskers: 95% confidence interval")))
+    return _frozen(
+        alt.layer(bars, errors, data=alt.NamedData(MAIN)).properties(
+            width=WIDTH,
+            height=height,
+            title=alt.TitleParams(title, subtitle="whiskers: 95% confidence interval"),
+        )
+    )
 
 
 def boxes_chart(frame: pd.DataFrame, title: str = "Discovered region") -> dict:
@@ -467,23 +658,49 @@ def boxes_chart(frame: pd.DataFrame, title: str = "Discovered region") -> dict:
     (thick bar) against the range the sweep explored (thin grey line), both scaled to 0-1.
     `frame`: parameter, low, high, design_low, design_high (as `redline analyze` writes)."""
     span = (frame["design_high"] - frame["design_low"]).replace(0, 1)
-    data = frame.assign(low_share=(frame["low"] - frame["design_low"]) / span,
-                        high_share=(frame["high"] - frame["design_low"]) / span,
-                        zero=0.0, one=1.0)
+    data = frame.assign(
+        low_share=(frame["low"] - frame["design_low"]) / span,
+        high_share=(frame["high"] - frame["design_low"]) / span,
+        zero=0.0,
+        one=1.0,
+    )
     return fill(_boxes_template(title, len(data)), main=data)
 
 
 @lru_cache(maxsize=64)
 def _boxes_template(title: str, rows: int) -> str:
     y = alt.Y("parameter:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
-    full = alt.Chart().mark_rule(color="#999999", strokeWidth=3).encode(
-        y=y, x=alt.X("zero:Q", title="share of the range the sweep explored",
-                     scale=alt.Scale(domain=[0, 1])), x2="one:Q")
-    box = alt.Chart().mark_bar(color=BLUE, height=16).encode(
-        y=y, x="low_share:Q", x2="high_share:Q",
-        tooltip=["parameter:N", alt.Tooltip("low:Q", format=".4g", title="box from"),
-                 alt.Tooltip("high:Q", format=".4g", title="box to"),
-                 alt.Tooltip("design_low:Q", format=".4g", title="explored from"),
-                 alt.Tooltip("design_high:Q", format=".4g", title="explored to")])
-    return _frozen(alt.layer(full, box, data=alt.NamedData(MAIN)).properties(
-        width=WIDTH, height=max(200, 70 * rows), title=title))
+    full = (
+        alt.Chart()
+        .mark_rule(color="#999999", strokeWidth=3)
+        .encode(
+            y=y,
+            x=alt.X(
+                "zero:Q",
+                title="share of the range the sweep explored",
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            x2="one:Q",
+        )
+    )
+    box = (
+        alt.Chart()
+        .mark_bar(color=BLUE, height=16)
+        .encode(
+            y=y,
+            x="low_share:Q",
+            x2="high_share:Q",
+            tooltip=[
+                "parameter:N",
+                alt.Tooltip("low:Q", format=".4g", title="box from"),
+                alt.Tooltip("high:Q", format=".4g", title="box to"),
+                alt.Tooltip("design_low:Q", format=".4g", title="explored from"),
+                alt.Tooltip("design_high:Q", format=".4g", title="explored to"),
+            ],
+        )
+    )
+    return _frozen(
+        alt.layer(full, box, data=alt.NamedData(MAIN)).properties(
+            width=WIDTH, height=max(200, 70 * rows), title=title
+        )
+    )

@@ -38,8 +38,13 @@ def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     raise ValueError(f"unknown table format {fmt!r}")
 
 
-MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "png": "image/png",
-        "svg": "image/svg+xml", "yaml": "application/x-yaml"}
+MIME = {
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "yaml": "application/x-yaml",
+}
 
 
 def chart_bytes(spec: dict, fmt: str) -> bytes:
@@ -73,8 +78,15 @@ def set_command(settings: Settings) -> str | None:
     if settings.scenario.startswith(UPLOAD_PREFIX):
         return None
     sets = " ".join(f"--set {shlex.quote(f'{n}={format_value(v)}')}" for n, v in settings.overrides)
-    return " ".join(p for p in (f"redline run {settings.scenario}", sets,
-                                f"--reps {settings.reps} --seed {settings.seed}") if p)
+    return " ".join(
+        p
+        for p in (
+            f"redline run {settings.scenario}",
+            sets,
+            f"--reps {settings.reps} --seed {settings.seed}",
+        )
+        if p
+    )
 
 
 def scenario_yaml(scenario: Scenario, settings: Settings) -> str:
@@ -91,6 +103,14 @@ def scenario_yaml(scenario: Scenario, settings: Settings) -> str:
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     """The cards as a table (for CSV): outcome, probability, interval, count, median months."""
-    cols = ["outcome", "title", "probability", "ci_low", "ci_high", "count", "reps",
-            "median_months"]
+    cols = [
+        "outcome",
+        "title",
+        "probability",
+        "ci_low",
+        "ci_high",
+        "count",
+        "reps",
+        "median_months",
+    ]
     return summary[cols].copy()

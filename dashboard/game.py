@@ -22,7 +22,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from model import InputError
-from model.agents import MOSCOW_POSTURES, MOSCOW_REWARDS, NATO_RUNGS, RULES, SEOUL_RUNGS, TROOP_LEVELS
+from model.agents import (
+    MOSCOW_POSTURES,
+    MOSCOW_REWARDS,
+    NATO_RUNGS,
+    RULES,
+    SEOUL_RUNGS,
+    TROOP_LEVELS,
+)
 from model.explain import why
 from model.game.engine import ACTOR_NAMES, SEATS, Game, Option, parse_game
 from model.game.rooms import DEFAULT_DB, Rooms
@@ -35,18 +42,23 @@ RISK_REPS = 1000
 RISK_MONTHS = 3
 
 # What the risk view's next-month distributions are about, and whose they are.
-NEXT_MONTH = {"seoul": ("Seoul", "assistance", "seoul"),
-              "moscow_reward": ("Moscow", "reward to Pyongyang", "moscow"),
-              "moscow_posture": ("Moscow", "posture towards Seoul", "moscow"),
-              "pyongyang_troops": ("Pyongyang", "troops", "pyongyang"),
-              "nato": ("NATO", "pressure on Seoul", "nato")}
-WITHIN = {"relations_collapsed": "relations collapse",
-          "red_line_crossed": "Moscow crosses Seoul's red line",
-          "lethal_aid": "Seoul sends lethal aid",
-          "assembly_vote_held": "a National Assembly vote is held"}
+NEXT_MONTH = {
+    "seoul": ("Seoul", "assistance", "seoul"),
+    "moscow_reward": ("Moscow", "reward to Pyongyang", "moscow"),
+    "moscow_posture": ("Moscow", "posture towards Seoul", "moscow"),
+    "pyongyang_troops": ("Pyongyang", "troops", "pyongyang"),
+    "nato": ("NATO", "pressure on Seoul", "nato"),
+}
+WITHIN = {
+    "relations_collapsed": "relations collapse",
+    "red_line_crossed": "Moscow crosses Seoul's red line",
+    "lethal_aid": "Seoul sends lethal aid",
+    "assembly_vote_held": "a National Assembly vote is held",
+}
 
 
 # ---------------------------------------------------------------- rooms and links
+
 
 def rooms_path() -> Path:
     """Where rooms are kept: $REDLINE_ROOMS, else ~/.redline/rooms.sqlite."""
@@ -62,8 +74,11 @@ def check_players(seats) -> list[str]:
     seats = list(seats)
     unknown = [s for s in seats if s not in SEATS]
     if unknown or not seats:
-        raise InputError(f"player seats {', '.join(unknown) or 'none'}", field="seats",
-                         allowed="one or more of " + ", ".join(SEATS))
+        raise InputError(
+            f"player seats {', '.join(unknown) or 'none'}",
+            field="seats",
+            allowed="one or more of " + ", ".join(SEATS),
+        )
     return [s for s in SEATS if s in seats]
 
 
@@ -103,6 +118,7 @@ def read_link(params: Mapping[str, Any]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- game files
 
+
 def read_game_file(name: str, data: bytes) -> Game:
     """A saved game (JSON from this page or `redline play`); any problem is one InputError."""
     return parse_game(data, name)
@@ -117,6 +133,7 @@ def file_stem(game: Game, room: str = "") -> str:
 
 
 # ---------------------------------------------------------------- facilitator inputs
+
 
 def event_label(kind: str) -> str:
     text, value = EVENT_TYPES[kind]
@@ -135,8 +152,11 @@ def parse_changes(text: str) -> dict[str, Any]:
         if not part:
             continue
         if "=" not in part:
-            raise InputError(f"'{part}' has no '='", field="parameters",
-                             allowed="lines like seoul.public_opposition = 0.5")
+            raise InputError(
+                f"'{part}' has no '='",
+                field="parameters",
+                allowed="lines like seoul.public_opposition = 0.5",
+            )
         name, value = (p.strip() for p in part.split("=", 1))
         check_name(name, "custom event")
         try:
@@ -144,12 +164,16 @@ def parse_changes(text: str) -> dict[str, Any]:
         except InputError as exc:
             raise InputError(exc.detail, field=name, allowed=exc.allowed) from None
     if not changes:
-        raise InputError("no parameter changes", field="parameters",
-                         allowed="lines like seoul.public_opposition = 0.5")
+        raise InputError(
+            "no parameter changes",
+            field="parameters",
+            allowed="lines like seoul.public_opposition = 0.5",
+        )
     return changes
 
 
 # ---------------------------------------------------------------- what a team sees
+
 
 def option_label(option: Option) -> str:
     """How an option reads in the move picker: blocked ones say so, notes are kept."""
@@ -163,14 +187,21 @@ def option_rows(options: Mapping[str, list[Option]]) -> list[dict]:
     rows = []
     for decision, opts in options.items():
         for o in opts:
-            rows.append({"decision": decision, "option": o.label,
-                         "allowed": o.allowed,
-                         "blocked by": "; ".join(f"{r}: {RULES[r][0]}" for r in o.rules),
-                         "note": o.note})
+            rows.append(
+                {
+                    "decision": decision,
+                    "option": o.label,
+                    "allowed": o.allowed,
+                    "blocked by": "; ".join(f"{r}: {RULES[r][0]}" for r in o.rules),
+                    "note": o.note,
+                }
+            )
     return rows
 
 
-def default_moves(options: Mapping[str, list[Option]], current: Mapping[str, int]) -> dict[str, int]:
+def default_moves(
+    options: Mapping[str, list[Option]], current: Mapping[str, int]
+) -> dict[str, int]:
     """Where the picker starts: the seat's present option for each decision if allowed."""
     out = {}
     for decision, opts in options.items():
@@ -183,18 +214,24 @@ def default_moves(options: Mapping[str, list[Option]], current: Mapping[str, int
 
 def current_moves(seat: str, st_: Mapping[str, Any]) -> dict[str, int]:
     """Each decision's present option from the public state (to start the picker there)."""
-    return {"seoul": {"assistance": st_["seoul_rung"]},
-            "moscow": {"reward": st_["moscow_reward_rung"], "posture": st_["moscow_posture"]},
-            "pyongyang": {"troops": st_["pyongyang_troops"], "shipments": 1, "provocation": 0},
-            "nato": {"pressure": st_["nato_rung"]}}[seat]
+    return {
+        "seoul": {"assistance": st_["seoul_rung"]},
+        "moscow": {"reward": st_["moscow_reward_rung"], "posture": st_["moscow_posture"]},
+        "pyongyang": {"troops": st_["pyongyang_troops"], "shipments": 1, "provocation": 0},
+        "nato": {"pressure": st_["nato_rung"]},
+    }[seat]
 
 
 def move_text(options: Mapping[str, list[Option]], moves: Mapping[str, int]) -> str:
     return "; ".join(f"{d}: {options[d][k].label}" for d, k in moves.items() if d in options)
 
 
-def risk_sentences(seat: str, options: Mapping[str, list[Option]], moves: Mapping[str, int],
-                   risk: Mapping[str, Any]) -> list[str]:
+def risk_sentences(
+    seat: str,
+    options: Mapping[str, list[Option]],
+    moves: Mapping[str, int],
+    risk: Mapping[str, Any],
+) -> list[str]:
     """'If Seoul sends ... now, relations collapse within 3 months in 34% of 1,000 worlds.'"""
     what = move_text(options, moves)
     head = f"If {ACTOR_NAMES[seat]} plays {what} now"
@@ -205,8 +242,9 @@ def risk_sentences(seat: str, options: Mapping[str, list[Option]], moves: Mappin
         start = f"{head}, {text}" if i == 0 else text[0].upper() + text[1:]
         out.append(f"{start} {span} in {risk['within'][key]:.0%} of {n:,} worlds.")
     if risk["within"]["assembly_vote_held"]:
-        out.append(f"A vote passes {span} in {risk['within']['assembly_vote_passed']:.0%} "
-                   f"of {n:,} worlds.")
+        out.append(
+            f"A vote passes {span} in {risk['within']['assembly_vote_passed']:.0%} of {n:,} worlds."
+        )
     return out
 
 
@@ -219,31 +257,44 @@ def next_month_rows(seat: str, risk: Mapping[str, Any]) -> list[dict]:
             continue
         for option, p in sorted(dist.items(), key=lambda kv: -kv[1]):
             if p > 0:
-                rows.append({"actor": actor, "decision": what, "next month": option,
-                             "share of worlds": p})
+                rows.append(
+                    {"actor": actor, "decision": what, "next month": option, "share of worlds": p}
+                )
     return rows
 
 
 def advice_rows(advice: Mapping[str, Mapping[str, float]]) -> list[dict]:
-    return [{"decision": d, "option": option, "model's odds": p}
-            for d, dist in advice.items()
-            for option, p in sorted(dist.items(), key=lambda kv: -kv[1]) if p > 0]
+    return [
+        {"decision": d, "option": option, "model's odds": p}
+        for d, dist in advice.items()
+        for option, p in sorted(dist.items(), key=lambda kv: -kv[1])
+        if p > 0
+    ]
 
 
 # ---------------------------------------------------------------- state and the log
 
-LADDER_LABELS = {"seoul_rung": SEOUL_RUNGS, "moscow_reward_rung": MOSCOW_REWARDS,
-                 "moscow_posture": MOSCOW_POSTURES, "pyongyang_troops": TROOP_LEVELS,
-                 "nato_rung": NATO_RUNGS}
+LADDER_LABELS = {
+    "seoul_rung": SEOUL_RUNGS,
+    "moscow_reward_rung": MOSCOW_REWARDS,
+    "moscow_posture": MOSCOW_POSTURES,
+    "pyongyang_troops": TROOP_LEVELS,
+    "nato_rung": NATO_RUNGS,
+}
 
 
 def state_rows(st_: Mapping[str, Any]) -> list[dict]:
     """The public state in words."""
-    flags = [name for name, on in (("ceasefire", st_["ceasefire"]),
-                                   ("Moscow has crossed Seoul's red line", st_["red_line_crossed"]),
-                                   ("relations have collapsed", st_["relations_collapsed"]),
-                                   ("the Assembly has approved lethal aid",
-                                    st_["assembly_approved"])) if on]
+    flags = [
+        name
+        for name, on in (
+            ("ceasefire", st_["ceasefire"]),
+            ("Moscow has crossed Seoul's red line", st_["red_line_crossed"]),
+            ("relations have collapsed", st_["relations_collapsed"]),
+            ("the Assembly has approved lethal aid", st_["assembly_approved"]),
+        )
+        if on
+    ]
     return [
         {"what": "Seoul's assistance", "now": SEOUL_RUNGS[st_["seoul_rung"]]},
         {"what": "Moscow's reward to Pyongyang", "now": MOSCOW_REWARDS[st_["moscow_reward_rung"]]},
@@ -261,10 +312,15 @@ def seat_rows(view: Mapping[str, Any]) -> list[dict]:
     rows = []
     for seat, holder in view["seats"].items():
         player = holder == "player"
-        rows.append({"seat": seat, "held by": holder,
-                     "team": view["claimed"].get(seat, "") if player else "",
-                     "claimed": seat in view["claimed"] if player else None,
-                     "moved this month": (seat in view["moved"]) if player else None})
+        rows.append(
+            {
+                "seat": seat,
+                "held by": holder,
+                "team": view["claimed"].get(seat, "") if player else "",
+                "claimed": seat in view["claimed"] if player else None,
+                "moved this month": (seat in view["moved"]) if player else None,
+            }
+        )
     return rows
 
 
@@ -278,42 +334,70 @@ def month_lines(entry: Mapping[str, Any], seats: Mapping[str, str]) -> list[str]
         text = f"{ACTOR_NAMES[d['actor']]} {d['decision']}: {d['chosen']} ({who})"
         if d["player"] and d["requested"] != d["chosen"]:
             rules = sorted({r for rs in d["blocked"].values() for r in rs})
-            text += f"; the team asked for '{d['requested']}', blocked at adjudication " \
-                    f"({', '.join(rules) or 'rules'})"
+            text += (
+                f"; the team asked for '{d['requested']}', blocked at adjudication "
+                f"({', '.join(rules) or 'rules'})"
+            )
         if not d["player"]:
             text += f"; why: {why(d)}"
         lines.append(text)
     for v in entry["votes"]:
-        lines.append(f"National Assembly: vote {'passed' if v['passed'] else 'failed'}, "
-                     f"{v['yes']} of 300 for")
+        lines.append(
+            f"National Assembly: vote {'passed' if v['passed'] else 'failed'}, "
+            f"{v['yes']} of 300 for"
+        )
     return lines or ["Every actor held its course."]
 
 
 def replay(game: Game, turn: int) -> dict:
     """Turn `turn` (0-based) of a game: its month, what was played, the log, the state after."""
     if not 0 <= turn < len(game.turns):
-        raise InputError(f"turn {turn}", field="replay",
-                         allowed=f"0 to {len(game.turns) - 1}" if game.turns else "no turns yet")
+        raise InputError(
+            f"turn {turn}",
+            field="replay",
+            allowed=f"0 to {len(game.turns) - 1}" if game.turns else "no turns yet",
+        )
     h = game.history()[turn]
     s = game.world.series
     after = {k: LADDER_LABELS[k][int(s[k][turn, 0])] for k in LADDER_LABELS}
-    moves = {seat: "; ".join(f"{d}: {game.agent(seat).DECISIONS[d][k]}" for d, k in m.items())
-             for seat, m in h["moves"].items()}
+    moves = {
+        seat: "; ".join(f"{d}: {game.agent(seat).DECISIONS[d][k]}" for d, k in m.items())
+        for seat, m in h["moves"].items()
+    }
     notes = [f"{e['type']}" + (f" ({e['note']})" if e.get("note") else "") for e in h["injects"]]
     notes += h.get("notes", [])
-    return {"month": h["log"]["month"], "moves": moves, "injects": notes,
-            "lines": month_lines(h["log"], game.seats), "after": after,
-            "opposition": float(s["public_opposition"][turn, 0])}
+    return {
+        "month": h["log"]["month"],
+        "moves": moves,
+        "injects": notes,
+        "lines": month_lines(h["log"], game.seats),
+        "after": after,
+        "opposition": float(s["public_opposition"][turn, 0]),
+    }
 
 
 def pending_text(pending: Mapping[str, Any]) -> list[str]:
     """The facilitator's injects waiting for the coming month."""
-    out = [f"{e['type']}" + (f" = {e['value']}" if "value" in e else "")
-           + (f" ({e['note']})" if e.get("note") else "") for e in pending.get("injects", [])]
+    out = [
+        f"{e['type']}"
+        + (f" = {e['value']}" if "value" in e else "")
+        + (f" ({e['note']})" if e.get("note") else "")
+        for e in pending.get("injects", [])
+    ]
     out += list(pending.get("notes", []))
     return out
 
 
-__all__ = ["rooms_path", "open_rooms", "join_link", "rejoin_link", "read_game_file",
-           "parse_changes", "option_rows", "risk_sentences", "next_month_rows", "month_lines",
-           "replay"]
+__all__ = [
+    "rooms_path",
+    "open_rooms",
+    "join_link",
+    "rejoin_link",
+    "read_game_file",
+    "parse_changes",
+    "option_rows",
+    "risk_sentences",
+    "next_month_rows",
+    "month_lines",
+    "replay",
+]

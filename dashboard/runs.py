@@ -58,21 +58,27 @@ def view(scenario_json: str, reps: int, seed: int) -> View:
     res = result(scenario_json, reps, seed)
     out = res.outcomes
     return View(
-        name=res.scenario.name, reps=reps, seed=seed, months=list(res.months),
-        summary=charts.outcome_summary(res), ladders=charts.ladder_frames(res),
+        name=res.scenario.name,
+        reps=reps,
+        seed=seed,
+        months=list(res.months),
+        summary=charts.outcome_summary(res),
+        ladders=charts.ladder_frames(res),
         timing=charts.timing_frame(out, res.months, events=list(charts.TIMING_CHOICES)),
         assembly=charts.assembly_frame(res),
         stockpile=charts.band_frame(res.series["stockpile_days"], res.months),
         stockpile_floor=float(res.scenario.parameters.seoul.min_stockpile_days),
         votes_mean=float(out["assembly_votes"].mean()),
         approvals_share=float((out["assembly_approvals"] > 0).mean()),
-        outcomes=out)
+        outcomes=out,
+    )
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def narrative(scenario_json: str, seed: int, replication: int, reps: int) -> list[str]:
-    return explain(Scenario.model_validate_json(scenario_json), seed=seed,
-                   replication=replication, reps=reps)
+    return explain(
+        Scenario.model_validate_json(scenario_json), seed=seed, replication=replication, reps=reps
+    )
 
 
 def matching(outcomes: pd.DataFrame, event: str | None) -> np.ndarray:

@@ -36,14 +36,23 @@ from model.parameters import HORIZON
 from model.simulation import EVENTS
 
 METHODS = ("sobol", "morris")
-INDEX_COLUMNS = {"sobol": ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
-                 "morris": ["outcome", "parameter", "mu", "mu_star", "mu_star_conf", "sigma"]}
+INDEX_COLUMNS = {
+    "sobol": ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
+    "morris": ["outcome", "parameter", "mu", "mu_star", "mu_star_conf", "sigma"],
+}
 LIMIT_COLUMNS = ["box", "parameter", "low", "high", "design_low", "design_high"]
 # A starting set: the judgement calls that weigh Seoul's and Moscow's escalation choices,
 # plus the one sourced number the room argues about most.
-DEFAULT_FACTORS = ["seoul.public_opposition", "seoul.domestic_cost_weight",
-                   "seoul.threat_weight", "seoul.change_cost", "moscow.red_line_weight",
-                   "moscow.tech_transfer_propensity", "nato.pressure", "war.ceasefire_hazard"]
+DEFAULT_FACTORS = [
+    "seoul.public_opposition",
+    "seoul.domestic_cost_weight",
+    "seoul.threat_weight",
+    "seoul.change_cost",
+    "moscow.red_line_weight",
+    "moscow.tech_transfer_propensity",
+    "nato.pressure",
+    "war.ceasefire_hazard",
+]
 RANGE_RULES = {"half": "half to double the current value", "full": "the whole allowed range"}
 MAX_REPLICATIONS = 400_000  # a seminar-sized run: about 10-20 s on one core
 CACHE = Path(tempfile.gettempdir()) / "redline-dashboard" / "sweeps"
@@ -71,8 +80,16 @@ def factor_range(name: str, value, rule: str = "half") -> tuple:
     return float(lo), float(hi)
 
 
-def design_yaml(scenario: str, fixed: Mapping, method: str, factors: Mapping[str, tuple],
-                samples: int, replications: int, seed: int, name: str = "dashboard") -> str:
+def design_yaml(
+    scenario: str,
+    fixed: Mapping,
+    method: str,
+    factors: Mapping[str, tuple],
+    samples: int,
+    replications: int,
+    seed: int,
+    name: str = "dashboard",
+) -> str:
     """A design file for `redline sweep`: the dashboard runs exactly this."""
     if method not in METHODS:
         raise InputError(f"'{method}'", field="method", allowed=", ".join(METHODS))
@@ -102,9 +119,12 @@ def parse(text: str, base: Path | None = None):
 
     design = parse_design(text, "dashboard design", base=base)
     if design.total_replications > MAX_REPLICATIONS:
-        raise InputError(f"{design.n_points:,} points x {design.spec.replications:,} replications",
-                         field="samples", allowed=f"at most {MAX_REPLICATIONS:,} replications "
-                         "here; run bigger designs with `redline sweep`")
+        raise InputError(
+            f"{design.n_points:,} points x {design.spec.replications:,} replications",
+            field="samples",
+            allowed=f"at most {MAX_REPLICATIONS:,} replications "
+            "here; run bigger designs with `redline sweep`",
+        )
     return design
 
 
@@ -123,8 +143,14 @@ def run(design, progress: Callable[[int, int], None] | None = None, root: Path =
 
     def work():
         try:
-            run_sweep(design, out, workers=1, resume=not sweep_dir.is_empty(), progress=False,
-                      echo=lambda _m: None)
+            run_sweep(
+                design,
+                out,
+                workers=1,
+                resume=not sweep_dir.is_empty(),
+                progress=False,
+                echo=lambda _m: None,
+            )
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
             failure.append(exc)
 
@@ -133,8 +159,11 @@ def run(design, progress: Callable[[int, int], None] | None = None, root: Path =
     while thread.is_alive():
         thread.join(0.25)
         if progress:
-            done = len(list(sweep_dir.blocks.glob("block-*.parquet"))) \
-                if sweep_dir.blocks.is_dir() else 0
+            done = (
+                len(list(sweep_dir.blocks.glob("block-*.parquet")))
+                if sweep_dir.blocks.is_dir()
+                else 0
+            )
             progress(min(done, total), total)
     if failure:
         raise failure[0]
@@ -163,8 +192,12 @@ def analyse(sweep, outcomes: Sequence[str] | None = None) -> Analysis:
 
     method = sweep.sampler
     if method not in METHODS:
-        raise InputError(f"this sweep was sampled with {method}", file=str(sweep.path),
-                         field="sampler", allowed="a sobol or morris sweep (see designs/)")
+        raise InputError(
+            f"this sweep was sampled with {method}",
+            file=str(sweep.path),
+            field="sampler",
+            allowed="a sobol or morris sweep (see designs/)",
+        )
     wanted = [o for o in (outcomes or sweep.outcomes) if o in EVENTS and o in sweep.outcomes]
     idx = (sobol_indices if method == "sobol" else morris_indices)(sweep, wanted)
     return Analysis(method, idx.table, str(sweep.path), sweep, skipped=dict(idx.skipped))
@@ -174,12 +207,18 @@ def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read it ({type(exc).__name__})", file=str(path),
-                         allowed="a CSV written by `redline analyze`") from None
+        raise InputError(
+            f"cannot read it ({type(exc).__name__})",
+            file=str(path),
+            allowed="a CSV written by `redline analyze`",
+        ) from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise InputError(f"columns {', '.join(missing)} are missing", file=str(path),
-                         allowed="a CSV written by `redline analyze`: " + ", ".join(columns))
+        raise InputError(
+            f"columns {', '.join(missing)} are missing",
+            file=str(path),
+            allowed="a CSV written by `redline analyze`: " + ", ".join(columns),
+        )
     return frame
 
 
@@ -187,12 +226,14 @@ def load(directory: str | Path) -> Analysis:
     """The analysis in a sweep directory (see the module docstring for the files read)."""
     path = Path(str(directory).strip()).expanduser()
     if not path.is_dir():
-        raise InputError("no such directory", file=str(path),
-                         allowed="a directory written by `redline sweep`")
+        raise InputError(
+            "no such directory", file=str(path), allowed="a directory written by `redline sweep`"
+        )
     analysis_dir = path / "analysis"
     sweep = None
     try:
         from model.experiments.analysis import open_sweep
+
         sweep = open_sweep(path)
     except InputError:
         sweep = None
@@ -207,10 +248,11 @@ def load(directory: str | Path) -> Analysis:
         result = analyse(sweep)
         result.source = f"{path} (indices computed here; `redline analyze` had not written them)"
     else:
-        raise InputError("no sobol.csv or morris.csv in analysis/, and no finished sweep to "
-                         "compute them from", file=str(path),
-                         allowed="a sweep directory after `redline analyze DIR --method sobol` "
-                                 "(or morris)")
+        raise InputError(
+            "no sobol.csv or morris.csv in analysis/, and no finished sweep to compute them from",
+            file=str(path),
+            allowed="a sweep directory after `redline analyze DIR --method sobol` (or morris)",
+        )
     for limits_file in sorted(analysis_dir.glob("discover-*.csv")):
         if limits_file.name.endswith("-boxes.csv"):
             continue
@@ -231,17 +273,32 @@ def find_sweeps(roots: Sequence[Path]) -> list[Path]:
     return sorted(set(found), key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def discover(analysis: Analysis, outcome: str, threshold: float, algorithm: str = "prim",
-             min_density: float = 0.8, max_boxes: int = 3):
+def discover(
+    analysis: Analysis,
+    outcome: str,
+    threshold: float,
+    algorithm: str = "prim",
+    min_density: float = 0.8,
+    max_boxes: int = 3,
+):
     """Boxes where `outcome` is likely, by the package's `discover` (needs the sweep)."""
     if analysis.sweep is None:
-        raise InputError("the sweep's data is not here", field="discover",
-                         allowed="a finished sweep directory, or the discover-<outcome>.csv "
-                                 "files `redline analyze --method discover` writes")
+        raise InputError(
+            "the sweep's data is not here",
+            field="discover",
+            allowed="a finished sweep directory, or the discover-<outcome>.csv "
+            "files `redline analyze --method discover` writes",
+        )
     from model.experiments.discovery import discover as find
 
-    disc = find(analysis.sweep, outcome, threshold=threshold, algorithm=algorithm,
-                max_boxes=max_boxes, min_density=min_density)
+    disc = find(
+        analysis.sweep,
+        outcome,
+        threshold=threshold,
+        algorithm=algorithm,
+        max_boxes=max_boxes,
+        min_density=min_density,
+    )
     return disc.boxes, disc.limits
 
 
@@ -254,9 +311,16 @@ def index_frame(analysis: Analysis, outcome: str) -> pd.DataFrame:
         pairs = [("mu_star", "mu_star_conf", "mu* (mean |effect|)"), ("sigma", None, "sigma")]
     rows = []
     for value, conf, label in pairs:
-        rows.append(pd.DataFrame({"parameter": t["parameter"], "index": label,
-                                  "value": t[value].astype(float),
-                                  "conf": t[conf].astype(float) if conf else 0.0}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "parameter": t["parameter"],
+                    "index": label,
+                    "value": t[value].astype(float),
+                    "conf": t[conf].astype(float) if conf else 0.0,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 

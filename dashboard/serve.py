@@ -24,19 +24,37 @@ def has_display() -> bool:
     return True
 
 
-def command(port: int = 8501, address: str = "localhost",
-            headless: bool | None = None) -> list[str]:
+def command(
+    port: int = 8501, address: str = "localhost", headless: bool | None = None
+) -> list[str]:
     headless = (not has_display()) if headless is None else headless
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port), "--server.address", address,
-        "--server.headless", "true" if headless else "false",
-        "--server.maxUploadSize", str(MAX_UPLOAD_MB),
-        "--server.runOnSave", "false", "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "viewer",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true" if headless else "false",
+        "--server.maxUploadSize",
+        str(MAX_UPLOAD_MB),
+        "--server.runOnSave",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
         # light theme, Okabe-Ito blue as the accent (colour-blind safe, readable on a projector)
-        "--theme.base", "light", "--theme.primaryColor", "#0072B2",
+        "--theme.base",
+        "light",
+        "--theme.primaryColor",
+        "#0072B2",
     ]
 
 
@@ -79,9 +97,13 @@ def running(port: int | None = None, log: Path | None = None):
     """A headless dashboard on a free localhost port while the block runs; yields its URL."""
     port = port or free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(command(port, "127.0.0.1", headless=True), stdout=out,
-                            stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        command(port, "127.0.0.1", headless=True),
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, proc)

@@ -92,13 +92,15 @@ def settings_from_widgets(previous: Settings) -> Settings:
     """The settings the widgets show; raises InputError if they do not make a valid scenario."""
     base = state.base_scenario(previous.scenario, uploads())
     changes = state.changes_against(base, widget_values())
-    settings = Settings(previous.scenario, (), int(st.session_state["reps"]),
-                        int(st.session_state["seed"])).with_changes(changes)
+    settings = Settings(
+        previous.scenario, (), int(st.session_state["reps"]), int(st.session_state["seed"])
+    ).with_changes(changes)
     state.build_scenario(settings, uploads())  # validates the whole, e.g. horizon vs events
     return settings
 
 
 # ---------------------------------------------------------------- callbacks
+
 
 def on_scenario_change() -> None:
     """The scenario picker changed: start from that scenario's values (or keep changes)."""
@@ -147,8 +149,11 @@ def apply_upload(scenario: Scenario) -> None:
     uploads()[scenario.name] = scenario
     old = current()
     set_current(Settings(state.upload_key(scenario), (), old.reps, old.seed))
-    notify("success", f"Loaded uploaded scenario '{scenario.name}' "
-                      f"({len(scenario.events)} events, {scenario.horizon_months} months).")
+    notify(
+        "success",
+        f"Loaded uploaded scenario '{scenario.name}' "
+        f"({len(scenario.events)} events, {scenario.horizon_months} months).",
+    )
 
 
 def on_save() -> None:

@@ -35,8 +35,12 @@ FOREIGN_KEYS = frozenset({"embed", "embed_options", "room", "seat", "token"})
 
 # Actor groups in the order the controls show them (the first part of a dotted name).
 GROUPS: dict[str, str] = {
-    "seoul": "Seoul", "moscow": "Moscow", "pyongyang": "Pyongyang", "nato": "NATO",
-    "war": "War", "decision": "Decision rule",
+    "seoul": "Seoul",
+    "moscow": "Moscow",
+    "pyongyang": "Pyongyang",
+    "nato": "NATO",
+    "war": "War",
+    "decision": "Decision rule",
 }
 
 
@@ -53,7 +57,7 @@ class Settings:
     def changes(self) -> dict[str, Any]:
         return dict(self.overrides)
 
-    def with_changes(self, changes: Mapping[str, Any]) -> "Settings":
+    def with_changes(self, changes: Mapping[str, Any]) -> Settings:
         return replace(self, overrides=ordered(changes))
 
     def label(self) -> str:
@@ -71,6 +75,7 @@ def ordered(changes: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
 
 # ---------------------------------------------------------------- scenarios
 
+
 def scenario_keys(uploads: Mapping[str, Scenario]) -> list[str]:
     """Every scenario the facilitator can pick: shipped ones, then this session's uploads."""
     return scenario_names() + [UPLOAD_PREFIX + name for name in uploads]
@@ -84,8 +89,9 @@ def _shipped(name: str, mtime: float) -> Scenario:
 def shipped_scenario(name: str) -> Scenario:
     path = SCENARIO_DIR / f"{name}.yaml"
     if name not in scenario_names():
-        raise InputError(f"unknown scenario '{name}'", field="scenario",
-                         allowed=", ".join(scenario_names()))
+        raise InputError(
+            f"unknown scenario '{name}'", field="scenario", allowed=", ".join(scenario_names())
+        )
     return _shipped(name, path.stat().st_mtime)
 
 
@@ -94,9 +100,12 @@ def base_scenario(key: str, uploads: Mapping[str, Scenario]) -> Scenario:
     if key.startswith(UPLOAD_PREFIX):
         name = key.removeprefix(UPLOAD_PREFIX)
         if name not in uploads:
-            raise InputError(f"uploaded scenario '{name}' is not in this session", field="scenario",
-                             allowed="upload its file again (links cannot carry uploaded files), "
-                                     "or one of: " + ", ".join(scenario_names()))
+            raise InputError(
+                f"uploaded scenario '{name}' is not in this session",
+                field="scenario",
+                allowed="upload its file again (links cannot carry uploaded files), "
+                "or one of: " + ", ".join(scenario_names()),
+            )
         return uploads[name]
     return shipped_scenario(key)
 
@@ -104,7 +113,8 @@ def base_scenario(key: str, uploads: Mapping[str, Scenario]) -> Scenario:
 def build_scenario(settings: Settings, uploads: Mapping[str, Scenario]) -> Scenario:
     """The validated scenario the settings describe (raises InputError)."""
     return base_scenario(settings.scenario, uploads).with_overrides(
-        settings.changes, origin="dashboard")
+        settings.changes, origin="dashboard"
+    )
 
 
 def changes_against(base: Scenario, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,6 +130,7 @@ def changes_against(base: Scenario, values: Mapping[str, Any]) -> dict[str, Any]
 
 # ---------------------------------------------------------------- controls
 
+
 def decimals(x: float) -> int:
     """Decimal places a number is written with (at most 6)."""
     if isinstance(x, bool) or float(x).is_integer():
@@ -133,15 +144,20 @@ def step_for(spec: ParamSpec) -> float | int:
     if spec.kind is int:
         return 1
     exponent = math.floor(math.log10((spec.hi - spec.lo) / 100))
-    return 10.0 ** exponent if exponent < 0 else float(10 ** exponent)
+    return 10.0**exponent if exponent < 0 else float(10**exponent)
 
 
 def precision(spec: ParamSpec, *values: Any) -> int:
     """Decimals a control shows and keeps for this parameter."""
     if spec.kind is not float:
         return 0
-    return min(6, max([decimals(step_for(spec)), decimals(spec.default)]
-                      + [decimals(v) for v in values if v is not None]))
+    return min(
+        6,
+        max(
+            [decimals(step_for(spec)), decimals(spec.default)]
+            + [decimals(v) for v in values if v is not None]
+        ),
+    )
 
 
 def tidy(name: str, value: Any, *reference: Any) -> Any:
@@ -174,8 +190,9 @@ def help_text(spec: ParamSpec, register) -> str:
     if spec.is_assumption:
         body = f"**Assumption:** {spec.why}"
     else:
-        quotes = [f"**{i}:** “{register.excerpt(i).text}” — {register.cite(i)}"
-                  for i in spec.excerpt_ids]
+        quotes = [
+            f"**{i}:** “{register.excerpt(i).text}” — {register.cite(i)}" for i in spec.excerpt_ids
+        ]
         body = "\n\n".join(quotes)
         if spec.note:
             body += f"\n\n*Note:* {spec.note}"
@@ -189,6 +206,7 @@ def grouped(names=None) -> dict[str, list[str]]:
 
 
 # ---------------------------------------------------------------- URL
+
 
 def format_value(value: Any) -> str:
     if isinstance(value, bool):
@@ -218,12 +236,14 @@ def parse_value(name: str, text: str) -> Any:
                 return number
             if number.is_integer():
                 return int(number)
-    raise InputError(f"'{raw}' is not a valid value", file="URL", field=name,
-                     allowed=spec.allowed())
+    raise InputError(
+        f"'{raw}' is not a valid value", file="URL", field=name, allowed=spec.allowed()
+    )
 
 
-def _int_setting(params: Mapping[str, Any], key: str, default: int, lo: int, hi: int,
-                 messages: list[str]) -> int:
+def _int_setting(
+    params: Mapping[str, Any], key: str, default: int, lo: int, hi: int, messages: list[str]
+) -> int:
     if key not in params:
         return default
     raw = _last(params[key])
@@ -232,8 +252,14 @@ def _int_setting(params: Mapping[str, Any], key: str, default: int, lo: int, hi:
     except ValueError:
         value = None
     if value is None or not lo <= value <= hi:
-        messages.append(InputError(f"'{raw}' is not valid; using {default}", file="URL", field=key,
-                                   allowed=f"an integer from {lo:,} to {hi:,}").render())
+        messages.append(
+            InputError(
+                f"'{raw}' is not valid; using {default}",
+                file="URL",
+                field=key,
+                allowed=f"an integer from {lo:,} to {hi:,}",
+            ).render()
+        )
         return default
     return value
 
@@ -242,8 +268,9 @@ def _last(value: Any) -> str:
     return value[-1] if isinstance(value, (list, tuple)) else value
 
 
-def from_query(params: Mapping[str, Any], uploads: Mapping[str, Scenario] | None = None
-               ) -> tuple[Settings, list[str]]:
+def from_query(
+    params: Mapping[str, Any], uploads: Mapping[str, Scenario] | None = None
+) -> tuple[Settings, list[str]]:
     """Settings from URL query parameters, and a message for each value that was refused.
 
     A refused value falls back to its default; the rest of the link still applies.
@@ -254,8 +281,14 @@ def from_query(params: Mapping[str, Any], uploads: Mapping[str, Scenario] | None
     try:
         base = base_scenario(key, uploads)
     except InputError as exc:
-        messages.append(InputError(exc.detail + f"; using {DEFAULT_SCENARIO}", file="URL",
-                                   field="scenario", allowed=exc.allowed).render())
+        messages.append(
+            InputError(
+                exc.detail + f"; using {DEFAULT_SCENARIO}",
+                file="URL",
+                field="scenario",
+                allowed=exc.allowed,
+            ).render()
+        )
         key, base = DEFAULT_SCENARIO, shipped_scenario(DEFAULT_SCENARIO)
     reps = _int_setting(params, "reps", DEFAULT_REPS, MIN_REPS, MAX_REPS, messages)
     seed = _int_setting(params, "seed", DEFAULT_SEED, 0, MAX_SEED, messages)
@@ -290,6 +323,7 @@ def to_query(settings: Settings) -> dict[str, str]:
 
 # ---------------------------------------------------------------- uploads
 
+
 def read_upload(filename: str, data: bytes) -> Scenario:
     """Validate an uploaded scenario file; any problem is an InputError naming the file."""
     try:
@@ -297,16 +331,35 @@ def read_upload(filename: str, data: bytes) -> Scenario:
     except InputError:
         raise
     except RecursionError:
-        raise InputError("the file nests too deeply to be a scenario", file=filename,
-                         allowed="a scenario YAML like those in scenarios/") from None
+        raise InputError(
+            "the file nests too deeply to be a scenario",
+            file=filename,
+            allowed="a scenario YAML like those in scenarios/",
+        ) from None
     except (ValueError, TypeError, UnicodeError) as exc:
-        raise InputError(f"could not read the file ({type(exc).__name__})", file=filename,
-                         allowed="a scenario YAML like those in scenarios/") from None
+        raise InputError(
+            f"could not read the file ({type(exc).__name__})",
+            file=filename,
+            allowed="a scenario YAML like those in scenarios/",
+        ) from None
 
 
 def upload_key(scenario: Scenario) -> str:
     return UPLOAD_PREFIX + scenario.name
 
 
-__all__ = ["Settings", "GROUPS", "from_query", "to_query", "build_scenario", "base_scenario",
-           "read_upload", "changes_against", "tidy", "step_for", "help_text", "label", "HORIZON"]
+__all__ = [
+    "Settings",
+    "GROUPS",
+    "from_query",
+    "to_query",
+    "build_scenario",
+    "base_scenario",
+    "read_upload",
+    "changes_against",
+    "tidy",
+    "step_for",
+    "help_text",
+    "label",
+    "HORIZON",
+]

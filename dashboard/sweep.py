@@ -49,22 +49,31 @@ def grid(factors: Sequence[Factor]) -> pd.DataFrame:
 
 def check(factors: Sequence[Factor], reps: int) -> pd.DataFrame:
     if not 1 <= len(factors) <= 2 or len({f.name for f in factors}) != len(factors):
-        raise InputError(f"{len(factors)} parameters", field="sweep",
-                         allowed="one or two different parameters")
+        raise InputError(
+            f"{len(factors)} parameters", field="sweep", allowed="one or two different parameters"
+        )
     for f in factors:
         spec = SPECS[f.name]
         if spec.kind is not bool and not spec.lo <= f.low <= f.high <= spec.hi:
             raise InputError(f"range {f.low} to {f.high}", field=f.name, allowed=spec.allowed())
     points = grid(factors)
     if len(points) > MAX_POINTS or len(points) * reps > MAX_REPLICATIONS:
-        raise InputError(f"{len(points)} points x {reps:,} replications", field="sweep",
-                         allowed=f"at most {MAX_POINTS} points and {MAX_REPLICATIONS:,} "
-                                 "replications in all; use `redline sweep` for more")
+        raise InputError(
+            f"{len(points)} points x {reps:,} replications",
+            field="sweep",
+            allowed=f"at most {MAX_POINTS} points and {MAX_REPLICATIONS:,} "
+            "replications in all; use `redline sweep` for more",
+        )
     return points
 
 
-def run(scenario: Scenario, factors: Sequence[Factor], reps: int, seed: int,
-        progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+def run(
+    scenario: Scenario,
+    factors: Sequence[Factor],
+    reps: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """Probability of every card outcome at every grid point (long format: one row per
     point and outcome, with the factor values as columns named by their dotted names)."""
     points = check(factors, reps)

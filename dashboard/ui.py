@@ -41,8 +41,9 @@ def percent(p: float) -> str:
     return f"{p:.1%}"
 
 
-def card(summary_row: pd.Series, baseline_row: pd.Series | None = None,
-         baseline_label: str = "defaults") -> None:
+def card(
+    summary_row: pd.Series, baseline_row: pd.Series | None = None, baseline_label: str = "defaults"
+) -> None:
     """One outcome: probability (large), change against a baseline, 95% interval, count."""
     title, meaning = charts.OUTCOMES[summary_row["outcome"]]
     delta, arrow = None, "auto"
@@ -54,27 +55,38 @@ def card(summary_row: pd.Series, baseline_row: pd.Series | None = None,
     median = summary_row["median_months"]
     when = "" if pd.isna(median) else f" · median month {median:g}"
     with st.container(border=True):
-        st.metric(title, percent(summary_row["probability"]), delta, delta_color="off",
-                  delta_arrow=arrow,
-                  help=f"{meaning}, within the horizon. Share of replications with a Wilson "
-                       "95% interval; the change compares with the same seed and replications.")
-        st.caption(f"95% interval {percent(summary_row['ci_low'])} – "
-                   f"{percent(summary_row['ci_high'])} · {int(summary_row['count']):,} of "
-                   f"{int(summary_row['reps']):,} replications{when}")
+        st.metric(
+            title,
+            percent(summary_row["probability"]),
+            delta,
+            delta_color="off",
+            delta_arrow=arrow,
+            help=f"{meaning}, within the horizon. Share of replications with a Wilson "
+            "95% interval; the change compares with the same seed and replications.",
+        )
+        st.caption(
+            f"95% interval {percent(summary_row['ci_low'])} – "
+            f"{percent(summary_row['ci_high'])} · {int(summary_row['count']):,} of "
+            f"{int(summary_row['reps']):,} replications{when}"
+        )
 
 
-def cards(summary: pd.DataFrame, baseline: pd.DataFrame | None = None,
-          rows: Sequence[Sequence[str]] = (charts.KEY_OUTCOMES,
-                                           ("offensive_weapons", "troops_sent", "ceasefire")),
-          baseline_label: str = "defaults") -> None:
+def cards(
+    summary: pd.DataFrame,
+    baseline: pd.DataFrame | None = None,
+    rows: Sequence[Sequence[str]] = (
+        charts.KEY_OUTCOMES,
+        ("offensive_weapons", "troops_sent", "ceasefire"),
+    ),
+    baseline_label: str = "defaults",
+) -> None:
     by = summary.set_index("outcome", drop=False)
     base = baseline.set_index("outcome", drop=False) if baseline is not None else None
     for row in rows:
         cols = st.columns(len(row))
         for col, outcome in zip(cols, row):
             with col:
-                card(by.loc[outcome], None if base is None else base.loc[outcome],
-                     baseline_label)
+                card(by.loc[outcome], None if base is None else base.loc[outcome], baseline_label)
 
 
 def chart(spec: dict, key: str | None = None) -> None:
@@ -84,12 +96,24 @@ def chart(spec: dict, key: str | None = None) -> None:
 def table_downloads(frame_fn, stem: str, key: str, label: str) -> None:
     """CSV and Parquet buttons; the bytes are made only when clicked (`frame_fn()`)."""
     c1, c2 = st.columns(2)
-    c1.download_button(f"{label} (CSV)", data=lambda: exports.csv_bytes(frame_fn()),
-                       file_name=f"{stem}.csv", mime=exports.MIME["csv"], key=f"{key}_csv",
-                       on_click="ignore", width="stretch")
-    c2.download_button(f"{label} (Parquet)", data=lambda: exports.parquet_bytes(frame_fn()),
-                       file_name=f"{stem}.parquet", mime=exports.MIME["parquet"],
-                       key=f"{key}_parquet", on_click="ignore", width="stretch")
+    c1.download_button(
+        f"{label} (CSV)",
+        data=lambda: exports.csv_bytes(frame_fn()),
+        file_name=f"{stem}.csv",
+        mime=exports.MIME["csv"],
+        key=f"{key}_csv",
+        on_click="ignore",
+        width="stretch",
+    )
+    c2.download_button(
+        f"{label} (Parquet)",
+        data=lambda: exports.parquet_bytes(frame_fn()),
+        file_name=f"{stem}.parquet",
+        mime=exports.MIME["parquet"],
+        key=f"{key}_parquet",
+        on_click="ignore",
+        width="stretch",
+    )
 
 
 def chart_downloads(specs: dict[str, dict], stem: str, key: str) -> None:
@@ -100,12 +124,24 @@ def chart_downloads(specs: dict[str, dict], stem: str, key: str) -> None:
     name = c1.selectbox("Chart", list(specs), key=f"{key}_pick")
     spec = specs[name]
     file_stem = f"{stem}-{exports.slug(name)}"
-    c2.download_button("PNG", data=lambda: exports.chart_bytes(spec, "png"),
-                       file_name=f"{file_stem}.png", mime=exports.MIME["png"], key=f"{key}_png",
-                       on_click="ignore", width="stretch")
-    c3.download_button("SVG", data=lambda: exports.chart_bytes(spec, "svg"),
-                       file_name=f"{file_stem}.svg", mime=exports.MIME["svg"], key=f"{key}_svg",
-                       on_click="ignore", width="stretch")
+    c2.download_button(
+        "PNG",
+        data=lambda: exports.chart_bytes(spec, "png"),
+        file_name=f"{file_stem}.png",
+        mime=exports.MIME["png"],
+        key=f"{key}_png",
+        on_click="ignore",
+        width="stretch",
+    )
+    c3.download_button(
+        "SVG",
+        data=lambda: exports.chart_bytes(spec, "svg"),
+        file_name=f"{file_stem}.svg",
+        mime=exports.MIME["svg"],
+        key=f"{key}_svg",
+        on_click="ignore",
+        width="stretch",
+    )
 
 
 def error(exc) -> None:

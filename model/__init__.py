@@ -1,9 +1,9 @@
 """redline: will Seoul cross Moscow's red line, and what would push Moscow across Seoul's?
 
-    from model import load_scenario, simulate
-    sc = load_scenario("november-2024", overrides={"seoul.public_opposition": 0.8})
-    res = simulate(sc, reps=1000, seed=1)
-    res.outcomes, res.timeseries, res.summary()
+from model import load_scenario, simulate
+sc = load_scenario("november-2024", overrides={"seoul.public_opposition": 0.8})
+res = simulate(sc, reps=1000, seed=1)
+res.outcomes, res.timeseries, res.summary()
 """
 
 from .errors import InputError
@@ -13,6 +13,19 @@ from .scenario import Scenario, load_scenario, parse_scenario, scenario_names
 from .simulation import EVENTS, Result, simulate, summarize
 
 __version__ = "0.1.0"
-__all__ = ["InputError", "Parameters", "RedlineModel", "Result", "SPECS", "Scenario",
-           "WorldState", "EVENTS", "load_scenario", "parse_scenario", "scenario_names",
-           "simulate", "summarize", "__version__"]
+__all__ = [
+    "InputError",
+    "Parameters",
+    "RedlineModel",
+    "Result",
+    "SPECS",
+    "Scenario",
+    "WorldState",
+    "EVENTS",
+    "load_scenario",
+    "parse_scenario",
+    "scenario_names",
+    "simulate",
+    "summarize",
+    "__version__",
+]

@@ -48,30 +48,45 @@ SEOUL_RED_LINE = 3  # Moscow's reward rungs 3-4 cross Seoul's red line
 
 # Named rules: what each blocks or weighs, and the evidence it rests on.
 RULES = {
-    "public_opinion": ("opposition to lethal aid raises the cost of lethal rungs and moves with "
-                       "events", "seok-13,seok-14"),
-    "assembly_approval": ("lethal supply (rung 3+) and troops need a passed National Assembly "
-                          "vote", "asmolov-16,seok-15"),
-    "stockpile_floor": ("shell transfers may not take the stockpile below the minimum days",
-                        "seok-16"),
+    "public_opinion": (
+        "opposition to lethal aid raises the cost of lethal rungs and moves with events",
+        "seok-13,seok-14",
+    ),
+    "assembly_approval": (
+        "lethal supply (rung 3+) and troops need a passed National Assembly vote",
+        "asmolov-16,seok-15",
+    ),
+    "stockpile_floor": (
+        "shell transfers may not take the stockpile below the minimum days",
+        "seok-16",
+    ),
     "step_by_step": ("Seoul moves at most max_rungs_per_step rungs a month", "seok-11"),
-    "corresponding_measures": ("Seoul steps up only in answer to new Russia-DPRK military "
-                               "cooperation (or an intolerable event), in coordination with NATO",
-                               "seok-10,asmolov-11,asmolov-15"),
-    "defensive_first": ("lethal rungs only after defensive weapons have been supplied",
-                        "seok-18"),
+    "corresponding_measures": (
+        "Seoul steps up only in answer to new Russia-DPRK military "
+        "cooperation (or an intolerable event), in coordination with NATO",
+        "seok-10,asmolov-11,asmolov-15",
+    ),
+    "defensive_first": ("lethal rungs only after defensive weapons have been supplied", "seok-18"),
     "no_troops": ("troops (rung 5) are excluded", "seok-12,seok-17"),
-    "red_lines": ("Seoul's lethal supply drives Moscow toward collapse; Moscow's rung 3+ is "
-                  "Seoul's red line", "asmolov-18,asmolov-19,seok-7"),
+    "red_lines": (
+        "Seoul's lethal supply drives Moscow toward collapse; Moscow's rung 3+ is Seoul's red line",
+        "asmolov-18,asmolov-19,seok-7",
+    ),
     "intolerable_event": ("an atrocity lowers Seoul's threshold for lethal aid", "asmolov-15"),
     "technology_irreversible": ("technology once transferred cannot be taken back", "seok-7"),
-    "collapse_absorbing": ("relations once collapsed stay collapsed within the horizon",
-                           "asmolov-13"),
-    "collapse_needs_red_line": ("Moscow severs ties only once Seoul has crossed its red line "
-                                "(lethal supply; indirect counts only if read as direct)",
-                                "asmolov-13,asmolov-19,asmolov-18"),
-    "one_rung_a_month": ("Moscow, Pyongyang and NATO move one rung a month at most",
-                         "assumption: great-power moves are incremental"),
+    "collapse_absorbing": (
+        "relations once collapsed stay collapsed within the horizon",
+        "asmolov-13",
+    ),
+    "collapse_needs_red_line": (
+        "Moscow severs ties only once Seoul has crossed its red line "
+        "(lethal supply; indirect counts only if read as direct)",
+        "asmolov-13,asmolov-19,asmolov-18",
+    ),
+    "one_rung_a_month": (
+        "Moscow, Pyongyang and NATO move one rung a month at most",
+        "assumption: great-power moves are incremental",
+    ),
     "postwar_liability": ("after a ceasefire Pyongyang is more liability than asset", "seok-2"),
 }
 
@@ -114,8 +129,19 @@ class Actor(mesa.Agent):
         if forced is not None:
             ok = allowed[np.arange(self.R), np.clip(forced, 0, len(options) - 1)]
             choice = np.where(forced < 0, model_choice, np.where(ok, forced, current))
-        self.model.trace_decision(self.name, decision, options, terms, blocked, allowed,
-                                  utility, choice, current, model_choice, forced)
+        self.model.trace_decision(
+            self.name,
+            decision,
+            options,
+            terms,
+            blocked,
+            allowed,
+            utility,
+            choice,
+            current,
+            model_choice,
+            forced,
+        )
         return choice
 
 
@@ -126,8 +152,11 @@ class Pyongyang(Actor):
     DECISIONS = {"shipments": SHELL_MOVES, "troops": TROOP_LEVELS, "provocation": PROVOCATION}
 
     def current(self, decision: str) -> np.ndarray:
-        return {"shipments": np.ones(self.R, int), "troops": self.troops,
-                "provocation": np.zeros(self.R, int)}[decision]
+        return {
+            "shipments": np.ones(self.R, int),
+            "troops": self.troops,
+            "provocation": np.zeros(self.R, int),
+        }[decision]
 
     def blocked_for(self, decision):
         return {"one_rung_a_month": _one_rung(self.troops, 3)} if decision == "troops" else {}
@@ -161,8 +190,14 @@ class Pyongyang(Actor):
             "no_buyer_after_ceasefire": -3.0 * (1 - war)[:, None] * g,
             "change_cost": -q.change_cost * np.abs(g),
         }
-        move = self.choose("shipments", SHELL_MOVES, terms, {}, np.ones(self.R, int),
-                           m.rng.gumbel(size=(self.R, 3)))
+        move = self.choose(
+            "shipments",
+            SHELL_MOVES,
+            terms,
+            {},
+            np.ones(self.R, int),
+            m.rng.gumbel(size=(self.R, 3)),
+        )
         self.shells = new[np.arange(self.R), move]
         self.supplied = self.supplied + self.shells * war
 
@@ -171,12 +206,18 @@ class Pyongyang(Actor):
         terms = {
             "indebt_moscow": q.indebt_weight * war[:, None] * t,
             "reward_expected": q.reciprocity_weight * reward[:, None] * t,
-            "casualty_cost": -q.casualty_weight * t ** 2,
+            "casualty_cost": -q.casualty_weight * t**2,
             "war_over": -5.0 * (1 - war)[:, None] * t,
             "change_cost": -q.change_cost * ladder_steps(self.troops, 3),
         }
-        self.troops = self.choose("troops", TROOP_LEVELS, terms, self.blocked_for("troops"), self.troops,
-                                  m.rng.gumbel(size=(self.R, 3)))
+        self.troops = self.choose(
+            "troops",
+            TROOP_LEVELS,
+            terms,
+            self.blocked_for("troops"),
+            self.troops,
+            m.rng.gumbel(size=(self.R, 3)),
+        )
 
         # Provocations on the Peninsula, emboldened by Russian backing (seok-6).
         backing = reward + 0.3 * m.treaty + 0.2 * self.troops / 2
@@ -185,8 +226,14 @@ class Pyongyang(Actor):
             "restraint": -q.provocation_restraint * np.array([0.0, 1.0]),
         }
         forced = m.forced_provocation
-        pick = self.choose("provocation", PROVOCATION, terms, {}, np.zeros(self.R, int),
-                           m.rng.gumbel(size=(self.R, 2)))
+        pick = self.choose(
+            "provocation",
+            PROVOCATION,
+            terms,
+            {},
+            np.zeros(self.R, int),
+            m.rng.gumbel(size=(self.R, 2)),
+        )
         self.provocation = (pick == 1) | forced
 
 
@@ -230,8 +277,9 @@ class Moscow(Actor):
         """Has Seoul ever crossed Moscow's red line? Indirect supply counts only if the
         hawks' reading holds (asmolov-18); otherwise only direct offensive supply does."""
         max_rung = self.model.seoul.max_rung
-        return np.where(self.p.moscow.indirect_counts_as_direct, max_rung >= LETHAL,
-                        max_rung >= OFFENSIVE)
+        return np.where(
+            self.p.moscow.indirect_counts_as_direct, max_rung >= LETHAL, max_rung >= OFFENSIVE
+        )
 
     def rule_collapse_needs_red_line(self) -> np.ndarray:
         """Ties are severed over the red line, not before it (asmolov-13, asmolov-19)."""
@@ -244,11 +292,15 @@ class Moscow(Actor):
 
     def blocked_for(self, decision):
         if decision == "reward":
-            return {"one_rung_a_month": _one_rung(self.reward, 5),
-                    "technology_irreversible": self.rule_technology_irreversible()}
-        return {"one_rung_a_month": _one_rung(self.posture, 4),
-                "collapse_absorbing": self.rule_collapse_absorbing(),
-                "collapse_needs_red_line": self.rule_collapse_needs_red_line()}
+            return {
+                "one_rung_a_month": _one_rung(self.reward, 5),
+                "technology_irreversible": self.rule_technology_irreversible(),
+            }
+        return {
+            "one_rung_a_month": _one_rung(self.posture, 4),
+            "collapse_absorbing": self.rule_collapse_absorbing(),
+            "collapse_needs_red_line": self.rule_collapse_needs_red_line(),
+        }
 
     def step(self):
         q, m = self.k.moscow, self.model
@@ -257,16 +309,23 @@ class Moscow(Actor):
         war = (~m.ceasefire)[:, None]
         terms = {
             "pyongyang_leverage": q.leverage_weight * leverage * self.VALUE,
-            "irreversibility": -q.irreversibility_weight * 2 * (1 - q.tech_transfer_propensity)
+            "irreversibility": -q.irreversibility_weight
+            * 2
+            * (1 - q.tech_transfer_propensity)
             * self.IRREVERSIBILITY,
             "deterring_seoul": -q.deterrence_weight * (1 - seoul_lethal) * self.CROSSES_SEOUL_LINE,
             "punishing_seoul": q.deterrence_weight * seoul_lethal * self.CROSSES_SEOUL_LINE,
             "postwar_liability": -q.leverage_weight * 0.5 * (~war) * self.VALUE,
             "change_cost": -q.change_cost * ladder_steps(self.reward, 5),
         }
-        self.reward = self.choose("reward", MOSCOW_REWARDS, terms, self.blocked_for("reward"),
-                                  self.reward,
-                                  m.rng.gumbel(size=(self.R, 5)))
+        self.reward = self.choose(
+            "reward",
+            MOSCOW_REWARDS,
+            terms,
+            self.blocked_for("reward"),
+            self.reward,
+            m.rng.gumbel(size=(self.R, 5)),
+        )
         self.max_reward = np.maximum(self.max_reward, self.reward)
 
         signal = self.red_line_signal(m.seoul.rung)[:, None]
@@ -275,9 +334,14 @@ class Moscow(Actor):
             "relations_value": -q.relations_weight * self.RELATIONS_LOST,
             "change_cost": -q.change_cost * ladder_steps(self.posture, 4),
         }
-        self.posture = self.choose("posture", MOSCOW_POSTURES, terms, self.blocked_for("posture"),
-                                   self.posture,
-                                   m.rng.gumbel(size=(self.R, 4)))
+        self.posture = self.choose(
+            "posture",
+            MOSCOW_POSTURES,
+            terms,
+            self.blocked_for("posture"),
+            self.posture,
+            m.rng.gumbel(size=(self.R, 4)),
+        )
 
 
 class Nato(Actor):
@@ -303,17 +367,26 @@ class Nato(Actor):
 
     def step(self):
         q, m = self.k.nato, self.model
-        need = self.p.war.ukraine_shortage * np.where(m.ceasefire, 1 - self.p.war.ceasefire_damping, 1.0)
-        escalation = (m.pyongyang.troops / 2 + 0.3 * m.pyongyang.provocation
-                      + m.moscow.reward_value())
+        need = self.p.war.ukraine_shortage * np.where(
+            m.ceasefire, 1 - self.p.war.ceasefire_damping, 1.0
+        )
+        escalation = (
+            m.pyongyang.troops / 2 + 0.3 * m.pyongyang.provocation + m.moscow.reward_value()
+        )
         terms = {
             "ukraine_shortage": q.shortage_weight * need[:, None] * self.LEVEL,
             "dprk_escalation": q.escalation_weight * escalation[:, None] * self.LEVEL,
-            "respect_seoul_constraints": -q.restraint_weight * self.LEVEL ** 2,
+            "respect_seoul_constraints": -q.restraint_weight * self.LEVEL**2,
             "change_cost": -q.change_cost * ladder_steps(self.rung, 4),
         }
-        self.rung = self.choose("pressure", NATO_RUNGS, terms, self.blocked_for("pressure"), self.rung,
-                                m.rng.gumbel(size=(self.R, 4)))
+        self.rung = self.choose(
+            "pressure",
+            NATO_RUNGS,
+            terms,
+            self.blocked_for("pressure"),
+            self.rung,
+            m.rng.gumbel(size=(self.R, 4)),
+        )
 
 
 class Seoul(Actor):
@@ -328,9 +401,24 @@ class Seoul(Actor):
 
     def __init__(self, model, state):
         super().__init__(model)
-        for key in ("rung", "max_rung", "been_defensive", "approved_rung", "cooldown", "votes",
-                    "approvals", "stockpile", "min_stockpile", "days_transferred", "opposition",
-                    "support", "opinion_anchor", "intolerable_left", "coop_mark", "ever_lethal"):
+        for key in (
+            "rung",
+            "max_rung",
+            "been_defensive",
+            "approved_rung",
+            "cooldown",
+            "votes",
+            "approvals",
+            "stockpile",
+            "min_stockpile",
+            "days_transferred",
+            "opposition",
+            "support",
+            "opinion_anchor",
+            "intolerable_left",
+            "coop_mark",
+            "ever_lethal",
+        ):
             setattr(self, key, state[f"seoul_{key}"])
         self.transfer = np.zeros(self.R)
         self.voted = np.zeros(self.R, dtype=bool)
@@ -346,8 +434,11 @@ class Seoul(Actor):
         trigger = (cooperation > self.coop_mark) | (self.intolerable_left > 0)
         coordinated = self.model.nato.rung >= 1
         can_rise = trigger & coordinated
-        return ((np.arange(6)[None, :] > self.rung[:, None]) & ~can_rise[:, None]
-                & self.k.seoul.step_by_step)
+        return (
+            (np.arange(6)[None, :] > self.rung[:, None])
+            & ~can_rise[:, None]
+            & self.k.seoul.step_by_step
+        )
 
     def rule_defensive_first(self) -> np.ndarray:
         return (np.arange(6)[None, :] >= LETHAL) & ~self.been_defensive[:, None]
@@ -360,16 +451,19 @@ class Seoul(Actor):
     def rule_stockpile_floor(self) -> np.ndarray:
         """No stepping up to a shell-transfer rung the stockpile cannot feed for a month."""
         q = self.p.seoul
-        refilled = np.minimum(self.stockpile + q.production_days_per_month,
-                              np.maximum(q.stockpile_days, self.stockpile))
+        refilled = np.minimum(
+            self.stockpile + q.production_days_per_month,
+            np.maximum(q.stockpile_days, self.stockpile),
+        )
         headroom = refilled - q.min_stockpile_days
         need = self.transfer_need()
         blocked = (need > headroom[:, None] + 1e-9) & (need > 0)
         return blocked & (np.arange(6)[None, :] > self.rung[:, None])
 
     def rule_assembly_approval(self) -> np.ndarray:
-        return ((np.arange(6)[None, :] > self.approved_rung[:, None])
-                & self.k.seoul.assembly_approval_required)
+        return (
+            np.arange(6)[None, :] > self.approved_rung[:, None]
+        ) & self.k.seoul.assembly_approval_required
 
     def transfer_need(self) -> np.ndarray:
         """Days of stockpile each rung sends a month (R x 6)."""
@@ -384,8 +478,13 @@ class Seoul(Actor):
     def threat(self) -> np.ndarray:
         m = self.model
         reward = m.moscow.reward
-        return (0.25 * m.pyongyang.troops + 0.15 * reward + 0.6 * (reward >= SEOUL_RED_LINE)
-                + 0.2 * m.pyongyang.provocation + 0.1 * m.treaty)
+        return (
+            0.25 * m.pyongyang.troops
+            + 0.15 * reward
+            + 0.6 * (reward >= SEOUL_RED_LINE)
+            + 0.2 * m.pyongyang.provocation
+            + 0.1 * m.treaty
+        )
 
     def terms(self) -> dict[str, np.ndarray]:
         q, m = self.k.seoul, self.model
@@ -402,7 +501,8 @@ class Seoul(Actor):
             "domestic_cost": -q.domestic_cost_weight * mood[:, None] * self.DOMESTIC_COST,
             "retaliation_risk": -q.retaliation_weight * ties_left[:, None] * retaliation,
             "economic_gain": q.export_weight * war * self.EXPORT_GAIN,
-            "intolerable_event": q.atrocity_weight * (self.intolerable_left > 0)[:, None]
+            "intolerable_event": q.atrocity_weight
+            * (self.intolerable_left > 0)[:, None]
             * (np.arange(6) >= LETHAL),
             "change_cost": -q.change_cost * ladder_steps(self.rung, 6),
         }
@@ -446,10 +546,12 @@ class Seoul(Actor):
         self.passed = self.voted & self.assembly_vote(line_draw)
         self.votes += self.voted
         self.approvals += self.passed
-        self.approved_rung = np.where(self.passed, np.where(wish >= TROOPS, TROOPS, OFFENSIVE),
-                                      self.approved_rung)
-        self.cooldown = np.where(self.voted & ~self.passed, q.vote_cooldown_months,
-                                 np.maximum(self.cooldown - 1, 0))
+        self.approved_rung = np.where(
+            self.passed, np.where(wish >= TROOPS, TROOPS, OFFENSIVE), self.approved_rung
+        )
+        self.cooldown = np.where(
+            self.voted & ~self.passed, q.vote_cooldown_months, np.maximum(self.cooldown - 1, 0)
+        )
         blocked["assembly_approval"] = self.rule_assembly_approval()
         previous = self.rung
         self.rung = self.choose("assistance", SEOUL_RUNGS, terms, blocked, self.rung, gumbel)
@@ -491,8 +593,10 @@ class Seoul(Actor):
     def move_shells(self):
         """Shell transfers at rungs 3-4, capped so the stockpile never breaks the floor (seok-16)."""
         q = self.p.seoul
-        self.stockpile = np.minimum(self.stockpile + q.production_days_per_month,
-                                    np.maximum(q.stockpile_days, self.stockpile))
+        self.stockpile = np.minimum(
+            self.stockpile + q.production_days_per_month,
+            np.maximum(q.stockpile_days, self.stockpile),
+        )
         want = self.transfer_need()[np.arange(self.R), self.rung] * (~self.model.ceasefire)
         room = np.maximum(self.stockpile - q.min_stockpile_days, 0.0)
         self.transfer = np.minimum(want, room)
@@ -505,7 +609,13 @@ class Seoul(Actor):
         q, m = self.p.seoul, self.model
         noise = m.rng.normal(size=self.R) * q.opinion_noise
         self.opposition = np.clip(
-            self.opposition + q.opinion_reversion * (self.opinion_anchor - self.opposition)
-            + shocks + noise, 0.01, 0.99)
-        self.support = np.clip(q.public_support + q.public_opposition - self.opposition,
-                               0.0, 1.0 - self.opposition)
+            self.opposition
+            + q.opinion_reversion * (self.opinion_anchor - self.opposition)
+            + shocks
+            + noise,
+            0.01,
+            0.99,
+        )
+        self.support = np.clip(
+            q.public_support + q.public_opposition - self.opposition, 0.0, 1.0 - self.opposition
+        )

@@ -33,8 +33,9 @@ def allowed_mask(blocked: dict[str, np.ndarray], current: np.ndarray, n_options:
     return allowed
 
 
-def logit_choice(utility: np.ndarray, allowed: np.ndarray, gumbel: np.ndarray,
-                 rationality: float) -> np.ndarray:
+def logit_choice(
+    utility: np.ndarray, allowed: np.ndarray, gumbel: np.ndarray, rationality: float
+) -> np.ndarray:
     score = rationality * utility + gumbel
     score = np.where(allowed, score, NEG)
     return score.argmax(axis=1)

@@ -18,11 +18,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from .errors import InputError
-from .parameters import SPECS
 from .scenario import load_scenario, parse_assignment, resolve, scenario_names
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="redline: will Seoul cross Moscow's red line? An ensemble escalation model.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="redline: will Seoul cross Moscow's red line? An ensemble escalation model.",
+)
 # Off a terminal rich assumes 80 columns, which folds the tables into slivers.
 _WIDTH = None if sys.stdout.isatty() else 160
 out_console = Console(width=_WIDTH)
@@ -30,9 +33,14 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 Scen = Annotated[str, typer.Argument(help="scenario name from scenarios/ or a path to a YAML file")]
 Seed = Annotated[int, typer.Option("--seed", help="random seed", min=0)]
-Sets = Annotated[Optional[list[str]], typer.Option(
-    "--set", help="override a parameter: NAME=VALUE with its dotted name, e.g. "
-                  "seoul.public_opposition=0.8 (repeatable)")]
+Sets = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--set",
+        help="override a parameter: NAME=VALUE with its dotted name, e.g. "
+        "seoul.public_opposition=0.8 (repeatable)",
+    ),
+]
 
 
 def guarded(fn):
@@ -41,17 +49,22 @@ def guarded(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(exc.render())}", highlight=False,
-                              soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(exc.render())}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - last line of defence
             if os.environ.get("REDLINE_DEBUG"):
                 raise
-            err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
-                              "(set REDLINE_DEBUG=1 for a traceback)", highlight=False)
+            err_console.print(
+                f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
+                "(set REDLINE_DEBUG=1 for a traceback)",
+                highlight=False,
+            )
             raise typer.Exit(1) from None
+
     return wrapper
 
 
@@ -65,8 +78,14 @@ def _progress(total: int, label: str):
         return None, None
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TimeRemainingColumn(), console=err_console, transient=True)
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
     task = bar.add_task(label, total=total)
     return bar, lambda n: bar.advance(task, n)
 
@@ -76,35 +95,51 @@ def summary_table(summary, title: str) -> Table:
     for col in ("outcome", "probability", "95% interval", "median months"):
         table.add_column(col, justify="left" if col == "outcome" else "right")
     for row in summary.itertuples():
-        months = "-" if row.median_months is None or row.median_months != row.median_months \
+        months = (
+            "-"
+            if row.median_months is None or row.median_months != row.median_months
             else f"{row.median_months:g}"
-        table.add_row(row.outcome, f"{row.probability:.1%}",
-                      f"{row.ci_low:.1%} - {row.ci_high:.1%}", months)
+        )
+        table.add_row(
+            row.outcome, f"{row.probability:.1%}", f"{row.ci_low:.1%} - {row.ci_high:.1%}", months
+        )
     return table
 
 
 @app.command()
 @guarded
-def run(scenario: Scen = "november-2024",
-        reps: Annotated[int, typer.Option(help="replications")] = 1000,
-        seed: Seed = 0, set_: Sets = None,
-        out: Annotated[Optional[Path], typer.Option(help="directory for outcomes, "
-                                                    "timeseries, summary and manifest")] = None):
+def run(
+    scenario: Scen = "november-2024",
+    reps: Annotated[int, typer.Option(help="replications")] = 1000,
+    seed: Seed = 0,
+    set_: Sets = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(help="directory for outcomes, timeseries, summary and manifest"),
+    ] = None,
+):
     """Run an ensemble and print each outcome's probability."""
     from .outputs import write_run
     from .simulation import simulate
 
     overrides = overrides_from(set_)
     sc = load_scenario(scenario, overrides)
-    bar, tick = _progress(sc.horizon_months, "months") if reps * sc.horizon_months >= 200_000 \
+    bar, tick = (
+        _progress(sc.horizon_months, "months")
+        if reps * sc.horizon_months >= 200_000
         else (None, None)
+    )
     if bar:
         with bar:
             res = simulate(sc, reps=reps, seed=seed, progress=tick)
     else:
         res = simulate(sc, reps=reps, seed=seed)
-    out_console.print(summary_table(res.summary(), f"{sc.name}: {reps:,} replications, "
-                                    f"seed {seed}, {res.months[0]} to {res.months[-1]}"))
+    out_console.print(
+        summary_table(
+            res.summary(),
+            f"{sc.name}: {reps:,} replications, seed {seed}, {res.months[0]} to {res.months[-1]}",
+        )
+    )
     if out is not None:
         files = write_run(res, out, overrides)
         out_console.print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
@@ -112,16 +147,22 @@ def run(scenario: Scen = "november-2024",
 
 @app.command()
 @guarded
-def explain(scenario: Scen = "november-2024", seed: Seed = 0,
-            replication: Annotated[int, typer.Option(help="which replication to tell", min=0)] = 0,
-            reps: Annotated[int, typer.Option(help="replications in the run it belongs to")] = 1000,
-            set_: Sets = None):
+def explain(
+    scenario: Scen = "november-2024",
+    seed: Seed = 0,
+    replication: Annotated[int, typer.Option(help="which replication to tell", min=0)] = 0,
+    reps: Annotated[int, typer.Option(help="replications in the run it belongs to")] = 1000,
+    set_: Sets = None,
+):
     """Tell one replication month by month: who did what, why, and what was blocked."""
     from .explain import explain as tell
 
     if replication >= reps:
-        raise InputError(f"replication {replication}", field="--replication",
-                         allowed=f"0 to {reps - 1} (less than --reps)")
+        raise InputError(
+            f"replication {replication}",
+            field="--replication",
+            allowed=f"0 to {reps - 1} (less than --reps)",
+        )
     sc = load_scenario(scenario, overrides_from(set_))
     for line in tell(sc, seed=seed, replication=replication, reps=reps):
         out_console.print(line, highlight=False, soft_wrap=True)
@@ -136,30 +177,51 @@ def scenarios():
         table.add_column(col)
     for name in scenario_names():
         sc = load_scenario(name)
-        table.add_row(name, sc.start, str(sc.horizon_months),
-                      ", ".join(f"{e.month} {e.type}" for e in sc.events) or "-",
-                      " ".join(sc.description.split())[:110])
+        table.add_row(
+            name,
+            sc.start,
+            str(sc.horizon_months),
+            ", ".join(f"{e.month} {e.type}" for e in sc.events) or "-",
+            " ".join(sc.description.split())[:110],
+        )
     out_console.print(table)
 
 
 @app.command()
 @guarded
-def sources(scenario: Annotated[Optional[str], typer.Argument(
-        help="show the values of this scenario instead of the defaults")] = None,
-            markdown: Annotated[bool, typer.Option(help="print a Markdown table")] = False):
+def sources(
+    scenario: Annotated[
+        Optional[str],
+        typer.Argument(help="show the values of this scenario instead of the defaults"),
+    ] = None,
+    markdown: Annotated[bool, typer.Option(help="print a Markdown table")] = False,
+):
     """Every parameter with its value, unit, range and evidence."""
     from .evidence import evidence_rows
 
     values = load_scenario(scenario).flat_parameters() if scenario else None
     rows = evidence_rows(values)
     if markdown:
-        out_console.print("| parameter | value | unit | range | source | evidence |\n"
-                          "|---|---|---|---|---|---|", markup=False, highlight=False)
+        out_console.print(
+            "| parameter | value | unit | range | source | evidence |\n|---|---|---|---|---|---|",
+            markup=False,
+            highlight=False,
+        )
         for r in rows:
-            cells = [r["parameter"], r["value"], r["unit"], r["range"], r["source"],
-                     r["evidence"].replace("|", "/").replace("\n", " ")]
-            out_console.print("| " + " | ".join(str(c) for c in cells) + " |", markup=False,
-                              highlight=False, soft_wrap=True)
+            cells = [
+                r["parameter"],
+                r["value"],
+                r["unit"],
+                r["range"],
+                r["source"],
+                r["evidence"].replace("|", "/").replace("\n", " "),
+            ]
+            out_console.print(
+                "| " + " | ".join(str(c) for c in cells) + " |",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         return
     group = None
     for r in rows:
@@ -167,31 +229,44 @@ def sources(scenario: Annotated[Optional[str], typer.Argument(
         if g != group:
             group = g
             out_console.print(f"\n[bold]{g}[/]")
-        out_console.print(f"  [bold]{r['parameter']}[/] = {r['value']}  "
-                          + escape(f"[{r['unit']}; {r['range']}]"), highlight=False, soft_wrap=True)
+        out_console.print(
+            f"  [bold]{r['parameter']}[/] = {r['value']}  "
+            + escape(f"[{r['unit']}; {r['range']}]"),
+            highlight=False,
+            soft_wrap=True,
+        )
         for line in r["evidence"].split("\n"):
             out_console.print(f"      {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
 @guarded
-def validate(reps: Annotated[int, typer.Option(help="replications per claim (at least 2000)")] = 2000,
-             seed: Seed = 2024):
+def validate(
+    reps: Annotated[int, typer.Option(help="replications per claim (at least 2000)")] = 2000,
+    seed: Seed = 2024,
+):
     """Check the model against the documents' claims; exit 1 if any fails."""
     from .validation import checks
 
     results = checks(reps=reps, seed=seed)
-    table = Table(title=f"validation against the documents ({max(reps, 2000):,} replications per run)",
-                  show_lines=True)
+    table = Table(
+        title=f"validation against the documents ({max(reps, 2000):,} replications per run)",
+        show_lines=True,
+    )
     for col in ("claim", "source", "target", "measured", "result"):
         table.add_column(col, overflow="fold")
     for c in results:
-        verdict = "compare" if c.passed is None else ("[green]pass[/]" if c.passed else "[red]FAIL[/]")
+        verdict = (
+            "compare" if c.passed is None else ("[green]pass[/]" if c.passed else "[red]FAIL[/]")
+        )
         table.add_row(c.claim, c.source, c.target, c.measured, verdict)
     out_console.print(table)
     failed = [c for c in results if c.passed is False]
-    out_console.print(f"{len(results) - len(failed)} passed, {len(failed)} failed"
-                      if failed else f"{len(results)} checks: all passed")
+    out_console.print(
+        f"{len(results) - len(failed)} passed, {len(failed)} failed"
+        if failed
+        else f"{len(results)} checks: all passed"
+    )
     if failed:
         raise typer.Exit(1)
 
@@ -203,8 +278,12 @@ def show_scenario(scenario: Scen, set_: Sets = None):
     from .scenario import dump_yaml
 
     resolve(scenario)
-    out_console.print(dump_yaml(load_scenario(scenario, overrides_from(set_))), highlight=False,
-                      markup=False, soft_wrap=True)
+    out_console.print(
+        dump_yaml(load_scenario(scenario, overrides_from(set_))),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _register_extensions():

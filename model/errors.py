@@ -8,8 +8,14 @@ from __future__ import annotations
 
 
 class InputError(ValueError):
-    def __init__(self, message: str, *, file: str | None = None, field: str | None = None,
-                 allowed: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        field: str | None = None,
+        allowed: str | None = None,
+    ):
         self.file, self.field, self.allowed, self.detail = file, field, allowed, message
         super().__init__(self.render())
 

@@ -55,9 +55,17 @@ def load_register(folder: Path = SEEDS_DIR) -> Register:
     sources = []
     for path in sorted(Path(folder).glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        sources.append(Source(
-            doc["id"], doc["title"], doc["author"], doc["outlet"], str(doc["date"]), doc["kind"],
-            tuple(Excerpt(e["id"], e["text"], doc["id"]) for e in doc["excerpts"])))
+        sources.append(
+            Source(
+                doc["id"],
+                doc["title"],
+                doc["author"],
+                doc["outlet"],
+                str(doc["date"]),
+                doc["kind"],
+                tuple(Excerpt(e["id"], e["text"], doc["id"]) for e in doc["excerpts"]),
+            )
+        )
     return Register(sources)
 
 
@@ -71,11 +79,19 @@ def evidence_rows(values: dict | None = None) -> list[dict]:
         if spec.is_assumption:
             evidence = f"ASSUMPTION: {spec.why}"
         else:
-            evidence = "\n".join(f'{i}: "{register.excerpt(i).text}" ({register.cite(i)})'
-                                  for i in spec.excerpt_ids)
+            evidence = "\n".join(
+                f'{i}: "{register.excerpt(i).text}" ({register.cite(i)})' for i in spec.excerpt_ids
+            )
             if spec.note:
                 evidence += f"\nnote: {spec.note}"
-        rows.append({"parameter": name, "value": values[name] if values else spec.default,
-                     "unit": spec.unit, "range": f"{spec.lo} to {spec.hi}",
-                     "source": spec.source, "evidence": evidence})
+        rows.append(
+            {
+                "parameter": name,
+                "value": values[name] if values else spec.default,
+                "unit": spec.unit,
+                "range": f"{spec.lo} to {spec.hi}",
+                "source": spec.source,
+                "evidence": evidence,
+            }
+        )
     return rows

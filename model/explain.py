@@ -27,12 +27,20 @@ def why(decision: dict, top: int = 2) -> str:
     """The terms that most favoured the chosen option over the runner-up, and most opposed it."""
     if not decision["runner_up"]:
         return "the only option the rules left"
-    diff = {k: decision["terms_chosen"][k] - decision["terms_runner_up"].get(k, 0.0)
-            for k in decision["terms_chosen"]}
-    pro = [f"{k.replace('_', ' ')} {v:+.2f}" for k, v in sorted(diff.items(), key=lambda x: -x[1])
-           if v > 0.005][:top]
-    con = [f"{k.replace('_', ' ')} {v:+.2f}" for k, v in sorted(diff.items(), key=lambda x: x[1])
-           if v < -0.005][:top]
+    diff = {
+        k: decision["terms_chosen"][k] - decision["terms_runner_up"].get(k, 0.0)
+        for k in decision["terms_chosen"]
+    }
+    pro = [
+        f"{k.replace('_', ' ')} {v:+.2f}"
+        for k, v in sorted(diff.items(), key=lambda x: -x[1])
+        if v > 0.005
+    ][:top]
+    con = [
+        f"{k.replace('_', ' ')} {v:+.2f}"
+        for k, v in sorted(diff.items(), key=lambda x: x[1])
+        if v < -0.005
+    ][:top]
     parts = [f"over '{decision['runner_up']}'"]
     if pro:
         parts.append("for: " + ", ".join(pro))
@@ -49,8 +57,11 @@ def verb(decision: dict) -> str:
 
 def narrate(result: Result, replication: int) -> list[str]:
     s = result.series
-    lines = [f"{result.scenario.name}: replication {replication} of {result.reps} (seed {result.seed})",
-             f"start {result.months[0]}, {len(result.months)} months", ""]
+    lines = [
+        f"{result.scenario.name}: replication {replication} of {result.reps} (seed {result.seed})",
+        f"start {result.months[0]}, {len(result.months)} months",
+        "",
+    ]
     for t, month in enumerate(result.log):
         lines.append(f"{month['month']}")
         for ev in month["events"]:
@@ -68,13 +79,19 @@ def narrate(result: Result, replication: int) -> list[str]:
             lines.append(f"  {'':<10}   why: {why(d)}")
             if d["actor"] == "seoul" and d["blocked"]:
                 rungs = {name: i for i, name in enumerate(SEOUL_RUNGS)}
-                lines.append(f"  {'':<10}   blocked: " + " | ".join(
-                    f"rung {rungs[o]} by {', '.join(r)}" for o, r in d["blocked"].items()))
+                lines.append(
+                    f"  {'':<10}   blocked: "
+                    + " | ".join(
+                        f"rung {rungs[o]} by {', '.join(r)}" for o, r in d["blocked"].items()
+                    )
+                )
         for v in month["votes"]:
             if v["replication"] == replication:
                 outcome = "passed" if v["passed"] else "failed"
-                lines.append(f"  Assembly   vote on lethal aid {outcome}: {v['yes']} of 300 for "
-                             f"({v['opposition_seats']} opposition seats)")
+                lines.append(
+                    f"  Assembly   vote on lethal aid {outcome}: {v['yes']} of 300 for "
+                    f"({v['opposition_seats']} opposition seats)"
+                )
         i = replication
         shells = s["shells_transferred"][t, i]
         lines.append(
@@ -84,16 +101,34 @@ def narrate(result: Result, replication: int) -> list[str]:
             + f"; Moscow: {MOSCOW_REWARDS[s['moscow_reward_rung'][t, i]]}, "
             f"{MOSCOW_POSTURES[s['moscow_posture'][t, i]]}; Pyongyang: troops "
             f"{TROOP_LEVELS[s['pyongyang_troops'][t, i]]}, {s['pyongyang_shells'][t, i]:,.0f} "
-            f"shells/month" + (", provocation" if s["pyongyang_provocation"][t, i] else "")
-            + f"; NATO: {NATO_RUNGS[s['nato_rung'][t, i]]}")
+            f"shells/month"
+            + (", provocation" if s["pyongyang_provocation"][t, i] else "")
+            + f"; NATO: {NATO_RUNGS[s['nato_rung'][t, i]]}"
+        )
     out = result.outcomes.iloc[replication]
-    lines += ["", "Outcome: " + ", ".join(
-        f"{k.replace('_', ' ')}" + (f" in month {int(out[m])}" if out[k] else ": no")
-        for k, m in (("lethal_aid", "months_to_lethal_aid"),
-                     ("relations_collapsed", "months_to_collapse"),
-                     ("red_line_crossed", "months_to_red_line")))]
-    used = sorted({r for m in result.log for d in m["decisions"] if d["replication"] == replication
-                   for rules in d["blocked"].values() for r in rules})
-    lines += ["", "Rules that blocked options:"] + [f"  {r}: {RULES[r][0]} ({RULES[r][1]})"
-                                                    for r in used]
+    lines += [
+        "",
+        "Outcome: "
+        + ", ".join(
+            f"{k.replace('_', ' ')}" + (f" in month {int(out[m])}" if out[k] else ": no")
+            for k, m in (
+                ("lethal_aid", "months_to_lethal_aid"),
+                ("relations_collapsed", "months_to_collapse"),
+                ("red_line_crossed", "months_to_red_line"),
+            )
+        ),
+    ]
+    used = sorted(
+        {
+            r
+            for m in result.log
+            for d in m["decisions"]
+            if d["replication"] == replication
+            for rules in d["blocked"].values()
+            for r in rules
+        }
+    )
+    lines += ["", "Rules that blocked options:"] + [
+        f"  {r}: {RULES[r][0]} ({RULES[r][1]})" for r in used
+    ]
     return lines

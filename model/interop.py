@@ -28,9 +28,18 @@ from .scenario import Scenario, check_name, load_scenario
 from .simulation import EVENTS, check_size, simulate_outcomes, summarize
 
 SEPARATOR = "__"
-NUMERIC = ["seoul_max_rung", "assembly_votes", "assembly_approvals", "min_stockpile_days",
-           "shells_transferred", "final_public_opposition", "final_seoul_rung",
-           "final_moscow_reward_rung", "moscow_max_reward_rung", "final_moscow_posture"]
+NUMERIC = [
+    "seoul_max_rung",
+    "assembly_votes",
+    "assembly_approvals",
+    "min_stockpile_days",
+    "shells_transferred",
+    "final_public_opposition",
+    "final_seoul_rung",
+    "final_moscow_reward_rung",
+    "moscow_max_reward_rung",
+    "final_moscow_posture",
+]
 
 
 def identifier(name: str) -> str:
@@ -53,16 +62,21 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def run_model(reps: int = 1000, seed: int = 0, scenario: str | Scenario = "november-2024",
-              **parameters: Any) -> dict[str, float]:
+def run_model(
+    reps: int = 1000, seed: int = 0, scenario: str | Scenario = "november-2024", **parameters: Any
+) -> dict[str, float]:
     """Run `reps` replications with the given parameter values; outcomes as plain numbers."""
     overrides = {}
     for key, value in parameters.items():
         name = dotted(key)
         check_name(name, "run_model")
         if name in overrides:
-            raise InputError("given twice (dotted and double-underscore forms)", file="run_model",
-                             field=name, allowed="each parameter once")
+            raise InputError(
+                "given twice (dotted and double-underscore forms)",
+                file="run_model",
+                field=name,
+                allowed="each parameter once",
+            )
         overrides[name] = _plain(value)
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     sc = base.with_overrides(overrides, "run_model")

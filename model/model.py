@@ -21,25 +21,52 @@ from .scenario import Scenario, month_index, month_label
 
 # Per-month series recorded for every replication (name -> dtype).
 SERIES = {
-    "seoul_rung": np.int8, "moscow_reward_rung": np.int8, "moscow_posture": np.int8,
-    "pyongyang_troops": np.int8, "pyongyang_shells": np.float64,
-    "pyongyang_provocation": np.bool_, "nato_rung": np.int8, "nato_pressure": np.float64,
-    "public_opposition": np.float64, "public_support": np.float64,
-    "stockpile_days": np.float64, "shells_transferred": np.float64,
-    "assembly_vote": np.bool_, "assembly_approved": np.bool_, "ceasefire": np.bool_,
+    "seoul_rung": np.int8,
+    "moscow_reward_rung": np.int8,
+    "moscow_posture": np.int8,
+    "pyongyang_troops": np.int8,
+    "pyongyang_shells": np.float64,
+    "pyongyang_provocation": np.bool_,
+    "nato_rung": np.int8,
+    "nato_pressure": np.float64,
+    "public_opposition": np.float64,
+    "public_support": np.float64,
+    "stockpile_days": np.float64,
+    "shells_transferred": np.float64,
+    "assembly_vote": np.bool_,
+    "assembly_approved": np.bool_,
+    "ceasefire": np.bool_,
 }
 
 # State of one world, every variable the dynamics read. Outcome trackers are
 # included so a branched ensemble carries its history.
 STATE_FIELDS = {
-    "pyongyang_troops": int, "pyongyang_shells": float, "pyongyang_supplied": float,
-    "moscow_reward": int, "moscow_max_reward": int, "moscow_posture": int, "nato_rung": int,
-    "seoul_rung": int, "seoul_max_rung": int, "seoul_been_defensive": bool,
-    "seoul_approved_rung": int, "seoul_cooldown": int, "seoul_votes": int,
-    "seoul_approvals": int, "seoul_stockpile": float, "seoul_min_stockpile": float,
-    "seoul_days_transferred": float, "seoul_opposition": float, "seoul_support": float,
-    "seoul_opinion_anchor": float, "seoul_intolerable_left": int, "seoul_coop_mark": float,
-    "seoul_ever_lethal": bool, "ceasefire": bool, "treaty": bool, "opposition_seats": int,
+    "pyongyang_troops": int,
+    "pyongyang_shells": float,
+    "pyongyang_supplied": float,
+    "moscow_reward": int,
+    "moscow_max_reward": int,
+    "moscow_posture": int,
+    "nato_rung": int,
+    "seoul_rung": int,
+    "seoul_max_rung": int,
+    "seoul_been_defensive": bool,
+    "seoul_approved_rung": int,
+    "seoul_cooldown": int,
+    "seoul_votes": int,
+    "seoul_approvals": int,
+    "seoul_stockpile": float,
+    "seoul_min_stockpile": float,
+    "seoul_days_transferred": float,
+    "seoul_opposition": float,
+    "seoul_support": float,
+    "seoul_opinion_anchor": float,
+    "seoul_intolerable_left": int,
+    "seoul_coop_mark": float,
+    "seoul_ever_lethal": bool,
+    "ceasefire": bool,
+    "treaty": bool,
+    "opposition_seats": int,
 }
 
 
@@ -55,32 +82,48 @@ class WorldState:
         return {"month": self.month, "step": self.step, "values": dict(self.values)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "WorldState":
+    def from_dict(cls, data: dict) -> WorldState:
         missing = set(STATE_FIELDS) - set(data["values"])
         if missing:
             raise ValueError(f"world state lacks {sorted(missing)}")
-        return cls(data["month"], int(data["step"]),
-                   {k: STATE_FIELDS[k](data["values"][k]) for k in STATE_FIELDS})
+        return cls(
+            data["month"],
+            int(data["step"]),
+            {k: STATE_FIELDS[k](data["values"][k]) for k in STATE_FIELDS},
+        )
 
 
 def initial_state(params: ParamView) -> dict:
     s, mo, py, na = params.seoul, params.moscow, params.pyongyang, params.nato
     return {
-        "pyongyang_troops": py.troops_deployed, "pyongyang_shells": py.shells_per_month,
-        "pyongyang_supplied": py.shells_supplied, "moscow_reward": mo.initial_reward_rung,
-        "moscow_max_reward": mo.initial_reward_rung, "moscow_posture": mo.initial_posture,
-        "nato_rung": na.initial_rung, "seoul_rung": s.initial_rung,
-        "seoul_max_rung": s.initial_rung, "seoul_been_defensive": s.initial_rung >= 2,
+        "pyongyang_troops": py.troops_deployed,
+        "pyongyang_shells": py.shells_per_month,
+        "pyongyang_supplied": py.shells_supplied,
+        "moscow_reward": mo.initial_reward_rung,
+        "moscow_max_reward": mo.initial_reward_rung,
+        "moscow_posture": mo.initial_posture,
+        "nato_rung": na.initial_rung,
+        "seoul_rung": s.initial_rung,
+        "seoul_max_rung": s.initial_rung,
+        "seoul_been_defensive": s.initial_rung >= 2,
         # a world that starts with lethal supply already had it approved (rungs 3-4 together)
-        "seoul_approved_rung": np.where(s.initial_rung >= 3, np.maximum(4, s.initial_rung), 2), "seoul_cooldown": 0, "seoul_votes": 0,
-        "seoul_approvals": 0, "seoul_stockpile": s.stockpile_days,
-        "seoul_min_stockpile": s.stockpile_days, "seoul_days_transferred": 0.0,
-        "seoul_opposition": s.public_opposition, "seoul_support": s.public_support,
-        "seoul_opinion_anchor": s.public_opposition, "seoul_intolerable_left": 0,
+        "seoul_approved_rung": np.where(s.initial_rung >= 3, np.maximum(4, s.initial_rung), 2),
+        "seoul_cooldown": 0,
+        "seoul_votes": 0,
+        "seoul_approvals": 0,
+        "seoul_stockpile": s.stockpile_days,
+        "seoul_min_stockpile": s.stockpile_days,
+        "seoul_days_transferred": 0.0,
+        "seoul_opposition": s.public_opposition,
+        "seoul_support": s.public_support,
+        "seoul_opinion_anchor": s.public_opposition,
+        "seoul_intolerable_left": 0,
         # the cooperation index Seoul last answered: today's (shipments count 1 at their start level)
         "seoul_coop_mark": mo.initial_reward_rung + py.troops_deployed + py.treaty_ratified + 1.0,
-        "seoul_ever_lethal": s.initial_rung >= LETHAL, "ceasefire": False,
-        "treaty": py.treaty_ratified, "opposition_seats": s.assembly_opposition_seats,
+        "seoul_ever_lethal": s.initial_rung >= LETHAL,
+        "ceasefire": False,
+        "treaty": py.treaty_ratified,
+        "opposition_seats": s.assembly_opposition_seats,
     }
 
 
@@ -89,9 +132,17 @@ def _arrays(state: dict, reps: int) -> dict:
 
 
 class RedlineModel(mesa.Model):
-    def __init__(self, scenario: Scenario, reps: int, seed: int, *, start: WorldState | None = None,
-                 months: int | None = None, trace: list[int] | None = None,
-                 varying: dict[str, np.ndarray] | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        reps: int,
+        seed: int,
+        *,
+        start: WorldState | None = None,
+        months: int | None = None,
+        trace: list[int] | None = None,
+        varying: dict[str, np.ndarray] | None = None,
+    ):
         super().__init__(rng=np.random.default_rng(np.random.SeedSequence(seed)))
         self.scenario, self.reps = scenario, reps
         # `varying`: parameters that differ per replication (sweeps), as (R,) arrays
@@ -118,8 +169,10 @@ class RedlineModel(mesa.Model):
         self.seoul = Seoul(self, state)
 
         self.series = {k: np.zeros((self.months, reps), dtype=v) for k, v in SERIES.items()}
-        self.first = {k: np.full(reps, -1, dtype=np.int32) for k in
-                      ("lethal", "offensive", "troops", "collapse", "red_line", "ceasefire")}
+        self.first = {
+            k: np.full(reps, -1, dtype=np.int32)
+            for k in ("lethal", "offensive", "troops", "collapse", "red_line", "ceasefire")
+        }
         self._mark_first(-1, already=True)
         self.trace_ids = list(trace or [])
         self.log: list[dict] = []
@@ -130,8 +183,12 @@ class RedlineModel(mesa.Model):
         t = self.t
         red_before = self.moscow.max_reward >= SEOUL_RED_LINE
         troops_before = self.pyongyang.troops.copy()
-        self._current = {"month": month_label(self.first_month + t), "events": [],
-                         "decisions": [], "votes": []}
+        self._current = {
+            "month": month_label(self.first_month + t),
+            "events": [],
+            "decisions": [],
+            "votes": [],
+        }
         cf_draw = self.rng.random(self.reps) < self.params.war.ceasefire_hazard
         self.ceasefire = self.ceasefire | cf_draw
         shocks = self.apply_events(self.events.get(t, []))
@@ -143,7 +200,9 @@ class RedlineModel(mesa.Model):
 
         q = self.params.seoul
         shocks -= q.opinion_shift_troops * (self.pyongyang.troops > troops_before)
-        shocks -= q.opinion_shift_red_line * ((self.moscow.max_reward >= SEOUL_RED_LINE) & ~red_before)
+        shocks -= q.opinion_shift_red_line * (
+            (self.moscow.max_reward >= SEOUL_RED_LINE) & ~red_before
+        )
         shocks += q.opinion_backlash_lethal * self.seoul.entered_lethal
         self.seoul.update_opinion(shocks)
         self.seoul.intolerable_left = np.maximum(self.seoul.intolerable_left - 1, 0)
@@ -195,7 +254,9 @@ class RedlineModel(mesa.Model):
                 self.opposition_seats[:] = int(ev.value)
             elif ev.type == "poll_shift":
                 shocks += ev.value
-                self.seoul.opinion_anchor = np.clip(self.seoul.opinion_anchor + ev.value, 0.01, 0.99)
+                self.seoul.opinion_anchor = np.clip(
+                    self.seoul.opinion_anchor + ev.value, 0.01, 0.99
+                )
             self._current["events"].append({"type": ev.type, "value": ev.value, "note": ev.note})
         return shocks
 
@@ -203,13 +264,20 @@ class RedlineModel(mesa.Model):
     def record(self, t: int):
         s, mo, py, na = self.seoul, self.moscow, self.pyongyang, self.nato
         row = {
-            "seoul_rung": s.rung, "moscow_reward_rung": mo.reward, "moscow_posture": mo.posture,
-            "pyongyang_troops": py.troops, "pyongyang_shells": py.shells,
-            "pyongyang_provocation": py.provocation, "nato_rung": na.rung,
-            "nato_pressure": na.pressure(), "public_opposition": s.opposition,
-            "public_support": s.support, "stockpile_days": s.stockpile,
+            "seoul_rung": s.rung,
+            "moscow_reward_rung": mo.reward,
+            "moscow_posture": mo.posture,
+            "pyongyang_troops": py.troops,
+            "pyongyang_shells": py.shells,
+            "pyongyang_provocation": py.provocation,
+            "nato_rung": na.rung,
+            "nato_pressure": na.pressure(),
+            "public_opposition": s.opposition,
+            "public_support": s.support,
+            "stockpile_days": s.stockpile,
             "shells_transferred": s.transfer * self.params.seoul.wartime_shells_per_day,
-            "assembly_vote": s.voted, "assembly_approved": s.approved_rung >= LETHAL,
+            "assembly_vote": s.voted,
+            "assembly_approved": s.approved_rung >= LETHAL,
             "ceasefire": self.ceasefire,
         }
         for k, v in row.items():
@@ -219,9 +287,14 @@ class RedlineModel(mesa.Model):
     def _mark_first(self, t: int, already: bool = False):
         s = self.seoul
         rung = s.max_rung if already else s.rung
-        hits = {"lethal": rung >= LETHAL, "offensive": rung >= 4, "troops": rung >= 5,
-                "collapse": self.moscow.posture >= 3,
-                "red_line": self.moscow.max_reward >= SEOUL_RED_LINE, "ceasefire": self.ceasefire}
+        hits = {
+            "lethal": rung >= LETHAL,
+            "offensive": rung >= 4,
+            "troops": rung >= 5,
+            "collapse": self.moscow.posture >= 3,
+            "red_line": self.moscow.max_reward >= SEOUL_RED_LINE,
+            "ceasefire": self.ceasefire,
+        }
         for k, hit in hits.items():
             first = self.first[k]
             first[(first < 0) & hit] = t + 1  # months since start; 0 = before this run
@@ -230,21 +303,40 @@ class RedlineModel(mesa.Model):
         """Snapshot one replication's world at the end of the last month played."""
         s, mo, py, na, i = self.seoul, self.moscow, self.pyongyang, self.nato, replication
         values = {
-            "pyongyang_troops": py.troops[i], "pyongyang_shells": py.shells[i],
-            "pyongyang_supplied": py.supplied[i], "moscow_reward": mo.reward[i],
-            "moscow_max_reward": mo.max_reward[i], "moscow_posture": mo.posture[i],
-            "nato_rung": na.rung[i], "ceasefire": self.ceasefire[i], "treaty": self.treaty[i],
+            "pyongyang_troops": py.troops[i],
+            "pyongyang_shells": py.shells[i],
+            "pyongyang_supplied": py.supplied[i],
+            "moscow_reward": mo.reward[i],
+            "moscow_max_reward": mo.max_reward[i],
+            "moscow_posture": mo.posture[i],
+            "nato_rung": na.rung[i],
+            "ceasefire": self.ceasefire[i],
+            "treaty": self.treaty[i],
             "opposition_seats": self.opposition_seats[i],
         }
         for key in STATE_FIELDS:
             if key.startswith("seoul_"):
                 values[key] = getattr(s, key.removeprefix("seoul_"))[i]
-        values = {k: STATE_FIELDS[k](v.item() if hasattr(v, "item") else v) for k, v in values.items()}
+        values = {
+            k: STATE_FIELDS[k](v.item() if hasattr(v, "item") else v) for k, v in values.items()
+        }
         return WorldState(month_label(self.first_month + self.t - 1), self.offset + self.t, values)
 
     # --- reasons for the traced replications --------------------------------------------
-    def trace_decision(self, actor, decision, options, terms, blocked, allowed, utility,
-                       choice, current, model_choice=None, forced=None):
+    def trace_decision(
+        self,
+        actor,
+        decision,
+        options,
+        terms,
+        blocked,
+        allowed,
+        utility,
+        choice,
+        current,
+        model_choice=None,
+        forced=None,
+    ):
         if not self.trace_ids:
             return
         ids = np.array(self.trace_ids)
@@ -254,32 +346,48 @@ class RedlineModel(mesa.Model):
         prob = probabilities(utility[ids], allowed[ids], rat)
         for j, i in enumerate(self.trace_ids):
             c, r = int(choice[i]), int(second[j])
-            self._current["decisions"].append({
-                "replication": i, "actor": actor, "decision": decision,
-                "from": options[int(current[i])], "chosen": options[c], "chosen_index": c,
-                "runner_up": options[r] if r >= 0 else None,
-                "probability": float(prob[j, c]),
-                "model_choice": options[int(model_choice[i])] if model_choice is not None
-                else options[c],
-                "model_choice_index": int(model_choice[i]) if model_choice is not None else c,
-                "player": bool(forced is not None and forced[i] >= 0),
-                "requested": (options[int(forced[i])] if forced is not None and forced[i] >= 0
-                              else None),
-                "probabilities": {options[k]: float(prob[j, k]) for k in range(len(options))},
-                "terms_chosen": {k: float(v[i, c]) for k, v in terms.items()},
-                "terms_runner_up": ({k: float(v[i, r]) for k, v in terms.items()}
-                                    if r >= 0 else {}),
-                "blocked": {options[k]: [name for name, mask in blocked.items() if mask[i, k]]
-                            for k in range(len(options))
-                            if any(mask[i, k] for mask in blocked.values())},
-            })
+            self._current["decisions"].append(
+                {
+                    "replication": i,
+                    "actor": actor,
+                    "decision": decision,
+                    "from": options[int(current[i])],
+                    "chosen": options[c],
+                    "chosen_index": c,
+                    "runner_up": options[r] if r >= 0 else None,
+                    "probability": float(prob[j, c]),
+                    "model_choice": options[int(model_choice[i])]
+                    if model_choice is not None
+                    else options[c],
+                    "model_choice_index": int(model_choice[i]) if model_choice is not None else c,
+                    "player": bool(forced is not None and forced[i] >= 0),
+                    "requested": (
+                        options[int(forced[i])] if forced is not None and forced[i] >= 0 else None
+                    ),
+                    "probabilities": {options[k]: float(prob[j, k]) for k in range(len(options))},
+                    "terms_chosen": {k: float(v[i, c]) for k, v in terms.items()},
+                    "terms_runner_up": (
+                        {k: float(v[i, r]) for k, v in terms.items()} if r >= 0 else {}
+                    ),
+                    "blocked": {
+                        options[k]: [name for name, mask in blocked.items() if mask[i, k]]
+                        for k in range(len(options))
+                        if any(mask[i, k] for mask in blocked.values())
+                    },
+                }
+            )
 
     def trace_vote(self, voted, passed, yes):
         for i in self.trace_ids:
             if voted[i]:
-                self._current["votes"].append({"replication": i, "passed": bool(passed[i]),
-                                               "yes": int(yes[i]),
-                                               "opposition_seats": int(self.opposition_seats[i])})
+                self._current["votes"].append(
+                    {
+                        "replication": i,
+                        "passed": bool(passed[i]),
+                        "yes": int(yes[i]),
+                        "opposition_seats": int(self.opposition_seats[i]),
+                    }
+                )
 
     def release(self):
         """Drop Mesa's class-level id counter for this model (it would keep it alive)."""

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import tempfile
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -53,42 +53,63 @@ def write_text(text: str, target: Path) -> None:
 
 def git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
 
 
 def provenance() -> dict:
-    from . import __version__
     import mesa
     import numpy
 
+    from . import __version__
+
     return {
-        "package_version": __version__, "git_commit": git_commit(),
-        "python": platform.python_version(), "mesa": mesa.__version__, "numpy": numpy.__version__,
-        "host": socket.gethostname(), "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": numpy.__version__,
+        "host": socket.gethostname(),
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
 def run_manifest(scenario, reps: int, seed: int, overrides: dict) -> dict:
     return {
-        "kind": "redline run", "scenario": scenario.to_yaml_dict(),
+        "kind": "redline run",
+        "scenario": scenario.to_yaml_dict(),
         "parameters": {"horizon_months": scenario.horizon_months, **flatten(scenario.parameters)},
-        "overrides": overrides, "reps": reps, "seed": seed, **provenance(),
+        "overrides": overrides,
+        "reps": reps,
+        "seed": seed,
+        **provenance(),
     }
 
 
 def write_run(result, out: Path, overrides: dict) -> list[Path]:
     """outcomes.parquet, timeseries.parquet, summary.json, then manifest.json last."""
     out = Path(out)
-    files = [out / "outcomes.parquet", out / "timeseries.parquet", out / "summary.json",
-             out / "manifest.json"]
+    files = [
+        out / "outcomes.parquet",
+        out / "timeseries.parquet",
+        out / "summary.json",
+        out / "manifest.json",
+    ]
     write_parquet(result.outcomes, files[0])
     write_parquet(result.timeseries, files[1])
     summary = result.summary()
-    write_json({"scenario": result.scenario.name, "reps": result.reps, "seed": result.seed,
-                "outcomes": summary.to_dict(orient="records")}, files[2])
+    write_json(
+        {
+            "scenario": result.scenario.name,
+            "reps": result.reps,
+            "seed": result.seed,
+            "outcomes": summary.to_dict(orient="records"),
+        },
+        files[2],
+    )
     write_json(run_manifest(result.scenario, result.reps, result.seed, overrides), files[3])
     return files

@@ -14,7 +14,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ASSUMPTION = "assumption"
@@ -47,209 +46,465 @@ class _Group(BaseModel):
 
 class Decision(_Group):
     rationality: float = param(
-        1.0, 0.0, 20.0, "1/utility", ASSUMPTION,
+        1.0,
+        0.0,
+        20.0,
+        "1/utility",
+        ASSUMPTION,
         "logit precision: 0 is random choice, large is strict optimisation; 1 treats "
-        "utility terms as log-odds, the usual quantal-response reference point")
+        "utility terms as log-odds, the usual quantal-response reference point",
+    )
 
 
 class Seoul(_Group):
     initial_rung: int = param(
-        1, 0, 5, "rung (0-5)", "asmolov-14",
-        note="security support besides humanitarian and reconstruction aid = rung 1")
+        1,
+        0,
+        5,
+        "rung (0-5)",
+        "asmolov-14",
+        note="security support besides humanitarian and reconstruction aid = rung 1",
+    )
     public_opposition: float = param(0.742, 0.0, 1.0, "share of public", "seok-13")
     public_support: float = param(0.205, 0.0, 1.0, "share of public", "seok-13")
     approval: float = param(0.20, 0.0, 1.0, "share of public", "seok-14")
     assembly_opposition_seats: int = param(
-        192, 0, 300, "seats of 300", "assembly-1",
-        note="figure from outside the analysed documents (April 2024 election)")
+        192,
+        0,
+        300,
+        "seats of 300",
+        "assembly-1",
+        note="figure from outside the analysed documents (April 2024 election)",
+    )
     assembly_approval_required: bool = param(True, None, None, "switch", "asmolov-16,seok-15")
     party_discipline: float = param(
-        0.85, 0.5, 1.0, "probability", ASSUMPTION,
+        0.85,
+        0.5,
+        1.0,
+        "probability",
+        ASSUMPTION,
         "Korean parties vote as blocs on security motions; 0.85 leaves room for "
-        "the factional and pro-Ukrainian cross-currents asmolov-17 describes")
+        "the factional and pro-Ukrainian cross-currents asmolov-17 describes",
+    )
     opposition_party_threshold: float = param(
-        0.45, 0.2, 0.8, "share of public", ASSUMPTION,
+        0.45,
+        0.2,
+        0.8,
+        "share of public",
+        ASSUMPTION,
         "the opposition, pro-Ukrainian in general (asmolov-17), backs a lethal-aid "
-        "motion only once public support nears half")
+        "motion only once public support nears half",
+    )
     vote_cooldown_months: int = param(
-        6, 1, 24, "months", ASSUMPTION,
-        "a government that loses a vote needs months before it can credibly try again")
+        6,
+        1,
+        24,
+        "months",
+        ASSUMPTION,
+        "a government that loses a vote needs months before it can credibly try again",
+    )
     stockpile_days: float = param(
-        70.0, 0.0, 365.0, "days of wartime use", ASSUMPTION,
+        70.0,
+        0.0,
+        365.0,
+        "days of wartime use",
+        ASSUMPTION,
         "not published; seok-16 names the 60-day rule as a live constraint, so the "
-        "stockpile is taken as only modestly above it")
+        "stockpile is taken as only modestly above it",
+    )
     min_stockpile_days: float = param(60.0, 0.0, 365.0, "days of wartime use", "seok-16")
     production_days_per_month: float = param(
-        1.0, 0.0, 30.0, "days of wartime use per month", ASSUMPTION,
-        "domestic shell production refills roughly a day of wartime use a month")
+        1.0,
+        0.0,
+        30.0,
+        "days of wartime use per month",
+        ASSUMPTION,
+        "domestic shell production refills roughly a day of wartime use a month",
+    )
     transfer_days_indirect: float = param(
-        2.0, 0.0, 30.0, "days of wartime use per month", ASSUMPTION,
-        "shells routed through allies (rung 3) at a pace that outstrips production")
+        2.0,
+        0.0,
+        30.0,
+        "days of wartime use per month",
+        ASSUMPTION,
+        "shells routed through allies (rung 3) at a pace that outstrips production",
+    )
     transfer_days_direct: float = param(
-        4.0, 0.0, 30.0, "days of wartime use per month", ASSUMPTION,
-        "direct offensive supply (rung 4) roughly doubles the indirect pace")
+        4.0,
+        0.0,
+        30.0,
+        "days of wartime use per month",
+        ASSUMPTION,
+        "direct offensive supply (rung 4) roughly doubles the indirect pace",
+    )
     wartime_shells_per_day: float = param(
-        10000.0, 100.0, 1e6, "shells per day", ASSUMPTION,
+        10000.0,
+        100.0,
+        1e6,
+        "shells per day",
+        ASSUMPTION,
         "order of magnitude only; converts stockpile days into shells for reporting, "
-        "decisions do not depend on it")
+        "decisions do not depend on it",
+    )
     step_by_step: bool = param(True, None, None, "switch", "seok-11,seok-10")
     max_rungs_per_step: int = param(1, 1, 5, "rungs per month", "seok-11")
     troops_excluded: bool = param(True, None, None, "switch", "seok-12,seok-17")
     threat_weight: float = param(
-        4.0, 0.0, 20.0, "utility", ASSUMPTION,
+        4.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
         "Seoul adjusts assistance to Russia-DPRK military cooperation (asmolov-11, "
-        "seok-8); weight sets how strongly")
+        "seok-8); weight sets how strongly",
+    )
     alliance_weight: float = param(
-        2.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "NATO and US requests (asmolov-3, asmolov-10) pull Seoul up the ladder")
+        2.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "NATO and US requests (asmolov-3, asmolov-10) pull Seoul up the ladder",
+    )
     global_role: float = param(
-        0.3, 0.0, 1.0, "pressure units", ASSUMPTION,
-        "the Global Pivotal State vision (seok-20) adds a standing pull even without requests")
+        0.3,
+        0.0,
+        1.0,
+        "pressure units",
+        ASSUMPTION,
+        "the Global Pivotal State vision (seok-20) adds a standing pull even without requests",
+    )
     domestic_cost_weight: float = param(
-        2.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "the 74.2% poll and a 20% approval make lethal steps costly (seok-13, seok-14)")
+        2.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "the 74.2% poll and a 20% approval make lethal steps costly (seok-13, seok-14)",
+    )
     retaliation_weight: float = param(
-        1.5, 0.0, 20.0, "utility", ASSUMPTION,
-        "Seoul is very cautious about a breakdown in ties with Moscow (asmolov-12)")
+        1.5,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "Seoul is very cautious about a breakdown in ties with Moscow (asmolov-12)",
+    )
     export_weight: float = param(
-        0.5, 0.0, 10.0, "utility", ASSUMPTION,
-        "arms-export reputation (asmolov-5) is a minor argument next to security")
+        0.5,
+        0.0,
+        10.0,
+        "utility",
+        ASSUMPTION,
+        "arms-export reputation (asmolov-5) is a minor argument next to security",
+    )
     atrocity_weight: float = param(
-        2.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "Yoon's April 2023 condition (asmolov-15) makes lethal aid defensible after an atrocity")
+        2.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "Yoon's April 2023 condition (asmolov-15) makes lethal aid defensible after an atrocity",
+    )
     atrocity_memory_months: int = param(
-        6, 1, 60, "months", ASSUMPTION,
-        "an atrocity stays a live justification for about half a year")
+        6,
+        1,
+        60,
+        "months",
+        ASSUMPTION,
+        "an atrocity stays a live justification for about half a year",
+    )
     change_cost: float = param(
-        2.5, 0.0, 20.0, "utility per rung moved", ASSUMPTION,
+        2.5,
+        0.0,
+        20.0,
+        "utility per rung moved",
+        ASSUMPTION,
         "caution and the step-by-step doctrine (seok-11) make any change costly; "
-        "2.5 gives a baseline of roughly one move a year")
+        "2.5 gives a baseline of roughly one move a year",
+    )
     opinion_reversion: float = param(
-        0.05, 0.0, 1.0, "fraction per month", ASSUMPTION,
-        "shocks to opinion fade with a half-life of about a year")
+        0.05,
+        0.0,
+        1.0,
+        "fraction per month",
+        ASSUMPTION,
+        "shocks to opinion fade with a half-life of about a year",
+    )
     opinion_noise: float = param(
-        0.01, 0.0, 0.2, "share of public per month (sd)", ASSUMPTION,
-        "month-to-month poll noise of about one point")
+        0.01,
+        0.0,
+        0.2,
+        "share of public per month (sd)",
+        ASSUMPTION,
+        "month-to-month poll noise of about one point",
+    )
     opinion_shift_troops: float = param(
-        0.03, 0.0, 0.5, "share of public", ASSUMPTION,
+        0.03,
+        0.0,
+        0.5,
+        "share of public",
+        ASSUMPTION,
         "DPRK troops in Ukraine were declared a grave security concern (seok-8) but the "
-        "74.2% poll was taken after it: a small shift")
+        "74.2% poll was taken after it: a small shift",
+    )
     opinion_shift_atrocity: float = param(
-        0.15, 0.0, 0.5, "share of public", ASSUMPTION,
-        "large-scale attacks on civilians are the one event Yoon named (asmolov-15)")
+        0.15,
+        0.0,
+        0.5,
+        "share of public",
+        ASSUMPTION,
+        "large-scale attacks on civilians are the one event Yoon named (asmolov-15)",
+    )
     opinion_shift_red_line: float = param(
-        0.10, 0.0, 0.5, "share of public", ASSUMPTION,
-        "Russian missile or nuclear help to Pyongyang is Seoul's red line (seok-7)")
+        0.10,
+        0.0,
+        0.5,
+        "share of public",
+        ASSUMPTION,
+        "Russian missile or nuclear help to Pyongyang is Seoul's red line (seok-7)",
+    )
     opinion_backlash_lethal: float = param(
-        0.02, 0.0, 0.5, "share of public", ASSUMPTION,
-        "a lethal step intensifies domestic criticism (seok-19)")
+        0.02,
+        0.0,
+        0.5,
+        "share of public",
+        ASSUMPTION,
+        "a lethal step intensifies domestic criticism (seok-19)",
+    )
 
 
 class Moscow(_Group):
     initial_reward_rung: int = param(
-        1, 0, 4, "rung (0-4)", ASSUMPTION,
+        1,
+        0,
+        4,
+        "rung (0-4)",
+        ASSUMPTION,
         "diplomatic cover is certain (seok-1) and rewards are expected (seok-4), but what material "
-        "help Moscow gives is uncertain: food, energy and cash (rung 1) is a judgement")
+        "help Moscow gives is uncertain: food, energy and cash (rung 1) is a judgement",
+    )
     initial_posture: int = param(
-        1, 0, 3, "rung (0-3)", "asmolov-2,asmolov-20", note="warnings and hostile rhetoric")
+        1, 0, 3, "rung (0-3)", "asmolov-2,asmolov-20", note="warnings and hostile rhetoric"
+    )
     indirect_counts_as_direct: bool = param(True, None, None, "switch", "asmolov-18")
     indirect_weight: float = param(
-        0.5, 0.0, 1.0, "fraction of direct", ASSUMPTION,
-        "when indirect supply is not read as direct it still counts for something")
+        0.5,
+        0.0,
+        1.0,
+        "fraction of direct",
+        ASSUMPTION,
+        "when indirect supply is not read as direct it still counts for something",
+    )
     tech_transfer_propensity: float = param(
-        0.3, 0.0, 1.0, "propensity", ASSUMPTION,
-        "Moscow may hesitate over irreversible technology (seok-7): below one half")
+        0.3,
+        0.0,
+        1.0,
+        "propensity",
+        ASSUMPTION,
+        "Moscow may hesitate over irreversible technology (seok-7): below one half",
+    )
     leverage_weight: float = param(
-        3.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "troops strengthen Pyongyang's leverage in negotiating rewards (seok-7); the weight itself is a judgement")
+        3.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "troops strengthen Pyongyang's leverage in negotiating rewards (seok-7); the weight itself is a judgement",
+    )
     irreversibility_weight: float = param(
-        1.5, 0.0, 20.0, "utility", ASSUMPTION,
-        "technology is less reversible than food or energy (seok-7); the weight itself is a judgement")
+        1.5,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "technology is less reversible than food or energy (seok-7); the weight itself is a judgement",
+    )
     deterrence_weight: float = param(
-        1.0, 0.0, 20.0, "utility", ASSUMPTION,
+        1.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
         "Moscow has reason not to push Seoul over its own red line while ties hold: both sides "
-        "tread carefully (asmolov-13); the weight is a judgement")
+        "tread carefully (asmolov-13); the weight is a judgement",
+    )
     red_line_weight: float = param(
-        15.0, 0.0, 30.0, "utility", ASSUMPTION,
-        "lethal supply makes relations collapse likely (asmolov-19, asmolov-2); the weight itself is a judgement")
+        15.0,
+        0.0,
+        30.0,
+        "utility",
+        ASSUMPTION,
+        "lethal supply makes relations collapse likely (asmolov-19, asmolov-2); the weight itself is a judgement",
+    )
     relations_weight: float = param(
-        2.5, 0.0, 20.0, "utility", ASSUMPTION,
-        "both sides tread carefully not to sever ties (asmolov-13); the weight itself is a judgement")
+        2.5,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "both sides tread carefully not to sever ties (asmolov-13); the weight itself is a judgement",
+    )
     change_cost: float = param(
-        2.5, 0.0, 20.0, "utility per rung moved", ASSUMPTION,
-        "great-power posture and rewards change slowly, like Seoul's")
+        2.5,
+        0.0,
+        20.0,
+        "utility per rung moved",
+        ASSUMPTION,
+        "great-power posture and rewards change slowly, like Seoul's",
+    )
 
 
 class Pyongyang(_Group):
     troops_deployed: int = param(
-        1, 0, 2, "level (0 none, 1 deployed, 2 reinforced)", "seok-5,seok-8")
+        1, 0, 2, "level (0 none, 1 deployed, 2 reinforced)", "seok-5,seok-8"
+    )
     treaty_ratified: bool = param(True, None, None, "switch", "seok-5")
     shells_per_month: float = param(
-        350000.0, 0.0, 2e6, "shells per month", "seok-3",
-        note="about 8 million shells over the 23 months since January 2023")
+        350000.0,
+        0.0,
+        2e6,
+        "shells per month",
+        "seok-3",
+        note="about 8 million shells over the 23 months since January 2023",
+    )
     max_shells_per_month: float = param(
-        600000.0, 0.0, 5e6, "shells per month", ASSUMPTION,
-        "production and rail capacity cap; above the observed pace")
-    shells_supplied: float = param(
-        8.0e6, 0.0, 5e7, "shells to date", "seok-3")
+        600000.0,
+        0.0,
+        5e6,
+        "shells per month",
+        ASSUMPTION,
+        "production and rail capacity cap; above the observed pace",
+    )
+    shells_supplied: float = param(8.0e6, 0.0, 5e7, "shells to date", "seok-3")
     value_per_shell: float = param(
-        450.0, 212.0, 688.0, "US dollars per shell", "seok-3",
-        note="$1.7-5.5 bn for 8 million shells gives $212-688; midpoint")
+        450.0,
+        212.0,
+        688.0,
+        "US dollars per shell",
+        "seok-3",
+        note="$1.7-5.5 bn for 8 million shells gives $212-688; midpoint",
+    )
     gdp_bn: float = param(29.0, 1.0, 100.0, "US$ bn", "seok-3")
     indebt_weight: float = param(
-        2.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "Kim wants Putin indebted before the war ends (seok-2); the weight itself is a judgement")
+        2.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "Kim wants Putin indebted before the war ends (seok-2); the weight itself is a judgement",
+    )
     reciprocity_weight: float = param(
-        1.5, 0.0, 20.0, "utility", ASSUMPTION,
-        "troops raise expectations of reward (seok-4); the weight itself is a judgement")
+        1.5,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "troops raise expectations of reward (seok-4); the weight itself is a judgement",
+    )
     casualty_weight: float = param(
-        2.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "combat losses restrain further deployments")
+        2.0, 0.0, 20.0, "utility", ASSUMPTION, "combat losses restrain further deployments"
+    )
     provocation_weight: float = param(
-        1.5, 0.0, 20.0, "utility", ASSUMPTION,
-        "Russian support could embolden provocations (seok-6); the weight itself is a judgement")
+        1.5,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "Russian support could embolden provocations (seok-6); the weight itself is a judgement",
+    )
     provocation_restraint: float = param(
-        2.5, 0.0, 20.0, "utility", ASSUMPTION,
-        "provocations are occasional, not monthly")
+        2.5, 0.0, 20.0, "utility", ASSUMPTION, "provocations are occasional, not monthly"
+    )
     postwar_leverage: float = param(
-        0.3, 0.0, 1.0, "fraction", ASSUMPTION,
-        "after the war Pyongyang may become more liability than asset (seok-2); 0.3 is a judgement")
+        0.3,
+        0.0,
+        1.0,
+        "fraction",
+        ASSUMPTION,
+        "after the war Pyongyang may become more liability than asset (seok-2); 0.3 is a judgement",
+    )
     change_cost: float = param(
-        2.0, 0.0, 20.0, "utility per step", ASSUMPTION,
-        "deployments and shipments change in steps, not every month")
+        2.0,
+        0.0,
+        20.0,
+        "utility per step",
+        ASSUMPTION,
+        "deployments and shipments change in steps, not every month",
+    )
 
 
 class Nato(_Group):
     pressure: float = param(
-        0.5, 0.0, 1.0, "intensity (0-1)", ASSUMPTION,
-        "welcomes 'any serious support'; Kuleba asks for Patriots (asmolov-10, asmolov-7); the intensity itself is a judgement")
+        0.5,
+        0.0,
+        1.0,
+        "intensity (0-1)",
+        ASSUMPTION,
+        "welcomes 'any serious support'; Kuleba asks for Patriots (asmolov-10, asmolov-7); the intensity itself is a judgement",
+    )
     initial_rung: int = param(
-        2, 0, 3, "rung (0-3)", "asmolov-21,seok-9",
-        note="Trust Fund and intelligence sharing already under way")
+        2,
+        0,
+        3,
+        "rung (0-3)",
+        "asmolov-21,seok-9",
+        note="Trust Fund and intelligence sharing already under way",
+    )
     shortage_weight: float = param(
-        2.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "Ukraine faces an artillery shortage (asmolov-8); the weight itself is a judgement")
+        2.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "Ukraine faces an artillery shortage (asmolov-8); the weight itself is a judgement",
+    )
     escalation_weight: float = param(
-        2.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "DPRK troops prompted NATO-Seoul talks within days (seok-9); the weight itself is a judgement")
+        2.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "DPRK troops prompted NATO-Seoul talks within days (seok-9); the weight itself is a judgement",
+    )
     restraint_weight: float = param(
-        2.0, 0.0, 20.0, "utility", ASSUMPTION,
-        "allies avoid pressing a partner constrained at home (asmolov-10: 'any serious support')")
+        2.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "allies avoid pressing a partner constrained at home (asmolov-10: 'any serious support')",
+    )
     change_cost: float = param(
-        2.0, 0.0, 20.0, "utility per rung moved", ASSUMPTION,
-        "alliance pressure shifts over months")
+        2.0, 0.0, 20.0, "utility per rung moved", ASSUMPTION, "alliance pressure shifts over months"
+    )
 
 
 class War(_Group):
     ceasefire_hazard: float = param(
-        0.02, 0.0, 1.0, "probability per month", ASSUMPTION,
-        "no source gives odds of a ceasefire; 2% a month is about 38% over two years")
+        0.02,
+        0.0,
+        1.0,
+        "probability per month",
+        ASSUMPTION,
+        "no source gives odds of a ceasefire; 2% a month is about 38% over two years",
+    )
     ukraine_shortage: float = param(
-        0.7, 0.0, 1.0, "severity (0-1)", ASSUMPTION,
-        "'a critical stage' with an artillery shortage (asmolov-8); the severity itself is a judgement")
+        0.7,
+        0.0,
+        1.0,
+        "severity (0-1)",
+        ASSUMPTION,
+        "'a critical stage' with an artillery shortage (asmolov-8); the severity itself is a judgement",
+    )
     ceasefire_damping: float = param(
-        0.8, 0.0, 1.0, "fraction", ASSUMPTION,
-        "after a ceasefire most of the wartime pull on Seoul and NATO goes away")
+        0.8,
+        0.0,
+        1.0,
+        "fraction",
+        ASSUMPTION,
+        "after a ceasefire most of the wartime pull on Seoul and NATO goes away",
+    )
 
 
 class Parameters(BaseModel):
@@ -310,8 +565,16 @@ def _bounds(info):
 def _specs() -> dict[str, ParamSpec]:
     specs = {
         HORIZON: ParamSpec(
-            HORIZON, 24, "months", 1, MAX_HORIZON, ASSUMPTION,
-            "both documents look at the coming months to two years", "", int),
+            HORIZON,
+            24,
+            "months",
+            1,
+            MAX_HORIZON,
+            ASSUMPTION,
+            "both documents look at the coming months to two years",
+            "",
+            int,
+        ),
     }
     for group, ginfo in Parameters.model_fields.items():
         for name, info in ginfo.annotation.model_fields.items():
@@ -320,8 +583,16 @@ def _specs() -> dict[str, ParamSpec]:
             if info.annotation is bool:
                 lo, hi = False, True
             specs[f"{group}.{name}"] = ParamSpec(
-                f"{group}.{name}", info.default, extra["unit"], lo, hi,
-                extra["source"], extra["why"], extra["note"], info.annotation)
+                f"{group}.{name}",
+                info.default,
+                extra["unit"],
+                lo,
+                hi,
+                extra["source"],
+                extra["why"],
+                extra["note"],
+                info.annotation,
+            )
     return specs
 
 
@@ -355,15 +626,24 @@ class ParamView:
     they broadcast against (R x options) utility terms.
     """
 
-    def __init__(self, params: Parameters, varying: dict[str, np.ndarray] | None = None,
-                 column: bool = False):
+    def __init__(
+        self, params: Parameters, varying: dict[str, np.ndarray] | None = None, column: bool = False
+    ):
         values = flatten(params)
         for name, arr in (varying or {}).items():
             values[name] = arr[:, None] if column else arr
         for group in Parameters.model_fields:
-            setattr(self, group, SimpleNamespace(**{
-                name.split(".", 1)[1]: v for name, v in values.items()
-                if name.startswith(group + ".")}))
+            setattr(
+                self,
+                group,
+                SimpleNamespace(
+                    **{
+                        name.split(".", 1)[1]: v
+                        for name, v in values.items()
+                        if name.startswith(group + ".")
+                    }
+                ),
+            )
 
 
 def coerce_column(name: str, values) -> np.ndarray:
@@ -378,6 +658,8 @@ def coerce_column(name: str, values) -> np.ndarray:
         arr = arr.astype(np.float64)
     if spec.kind is not bool and ((arr < spec.lo).any() or (arr > spec.hi).any()):
         from .errors import InputError
-        raise InputError(f"values from {arr.min()} to {arr.max()}", field=name,
-                         allowed=spec.allowed())
+
+        raise InputError(
+            f"values from {arr.min()} to {arr.max()}", field=name, allowed=spec.allowed()
+        )
     return arr

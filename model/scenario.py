@@ -30,18 +30,31 @@ EVENT_TYPES: dict[str, tuple[str, str | None]] = {
     "troops_reinforced": ("Pyongyang reinforces its deployment (troop level 2)", None),
     "treaty_ratified": ("the Russia-DPRK treaty enters into force", None),
     "provocation": ("Pyongyang stages a military provocation on the Peninsula", None),
-    "technology_transfer": ("Moscow transfers technology to Pyongyang: value is the reward rung "
-                            "(2 conventional, 3 ballistic-missile, 4 nuclear; default 3)", "rung 2-4"),
-    "atrocity": ("an intolerable event: large-scale attacks on civilians (Yoon's April 2023 "
-                 "condition)", None),
+    "technology_transfer": (
+        "Moscow transfers technology to Pyongyang: value is the reward rung "
+        "(2 conventional, 3 ballistic-missile, 4 nuclear; default 3)",
+        "rung 2-4",
+    ),
+    "atrocity": (
+        "an intolerable event: large-scale attacks on civilians (Yoon's April 2023 condition)",
+        None,
+    ),
     "ceasefire": ("a ceasefire in Ukraine", None),
-    "assembly_majority_change": ("the Assembly's balance changes: value is the new number of "
-                                 "opposition seats", "seats 0-300"),
-    "poll_shift": ("public opinion shifts: value is the change in opposition to lethal aid "
-                   "(negative means less opposition)", "share -0.5 to 0.5"),
+    "assembly_majority_change": (
+        "the Assembly's balance changes: value is the new number of opposition seats",
+        "seats 0-300",
+    ),
+    "poll_shift": (
+        "public opinion shifts: value is the change in opposition to lethal aid "
+        "(negative means less opposition)",
+        "share -0.5 to 0.5",
+    ),
 }
-_VALUE_RANGE = {"technology_transfer": (2, 4), "assembly_majority_change": (0, 300),
-                "poll_shift": (-0.5, 0.5)}
+_VALUE_RANGE = {
+    "technology_transfer": (2, 4),
+    "assembly_majority_change": (0, 300),
+    "poll_shift": (-0.5, 0.5),
+}
 
 
 def month_index(month: str) -> int:
@@ -68,7 +81,7 @@ class Event(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _value(self) -> "Event":
+    def _value(self) -> Event:
         wants = EVENT_TYPES[self.type][1]
         if self.type in ("assembly_majority_change", "poll_shift") and self.value is None:
             raise ValueError(f"event {self.type} needs a value ({wants})")
@@ -96,14 +109,15 @@ class Scenario(BaseModel):
         return Event._month(v)
 
     @model_validator(mode="after")
-    def _events_in_range(self) -> "Scenario":
+    def _events_in_range(self) -> Scenario:
         first = month_index(self.start)
         for i, ev in enumerate(self.events):
             k = month_index(ev.month) - first
             if not 0 <= k < self.horizon_months:
                 raise ValueError(
                     f"events.{i}.month {ev.month} is outside the scenario's months "
-                    f"({self.start} to {month_label(first + self.horizon_months - 1)})")
+                    f"({self.start} to {month_label(first + self.horizon_months - 1)})"
+                )
         return self
 
     def months(self) -> list[str]:
@@ -123,7 +137,7 @@ class Scenario(BaseModel):
                 del ev["note"]
         return data
 
-    def with_overrides(self, overrides: dict[str, Any] | None, origin: str = "--set") -> "Scenario":
+    def with_overrides(self, overrides: dict[str, Any] | None, origin: str = "--set") -> Scenario:
         """A copy with dotted-name overrides applied and the whole result validated."""
         if not overrides:
             return self
@@ -142,8 +156,12 @@ def check_name(name: str, origin: str) -> None:
     if name not in SPECS:
         close = difflib.get_close_matches(name, list(SPECS), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise InputError(f"unknown parameter{hint}", file=origin, field=name,
-                         allowed="see `redline sources` for every parameter name")
+        raise InputError(
+            f"unknown parameter{hint}",
+            file=origin,
+            field=name,
+            allowed="see `redline sources` for every parameter name",
+        )
 
 
 def _allowed_for(loc: tuple) -> str | None:
@@ -160,8 +178,9 @@ def _allowed_for(loc: tuple) -> str | None:
 
 def validate(data: Any, origin: str) -> Scenario:
     if not isinstance(data, dict):
-        raise InputError("a scenario must be a mapping of keys (name, start, parameters, ...)",
-                         file=origin)
+        raise InputError(
+            "a scenario must be a mapping of keys (name, start, parameters, ...)", file=origin
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -195,25 +214,32 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in redline files", event.start_mark)
+                None, None, "aliases (*name) are not allowed in redline files", event.start_mark
+            )
         return super().compose_node(parent, index)
 
 
 def read_yaml(text: str | bytes, origin: str) -> Any:
     if len(text) > MAX_FILE_BYTES:
-        raise InputError(f"file is {len(text):,} bytes", file=origin,
-                         allowed=f"at most {MAX_FILE_BYTES:,} bytes")
+        raise InputError(
+            f"file is {len(text):,} bytes", file=origin, allowed=f"at most {MAX_FILE_BYTES:,} bytes"
+        )
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
     except RecursionError:
-        raise InputError("the file nests too deeply", file=origin,
-                         allowed="plain YAML a few levels deep") from None
+        raise InputError(
+            "the file nests too deeply", file=origin, allowed="plain YAML a few levels deep"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"not valid YAML: {problem}", file=origin, field=where,
-                         allowed="plain YAML mappings, lists and scalars; no tags or aliases") from None
+        raise InputError(
+            f"not valid YAML: {problem}",
+            file=origin,
+            field=where,
+            allowed="plain YAML mappings, lists and scalars; no tags or aliases",
+        ) from None
 
 
 def scenario_names() -> list[str]:
@@ -227,13 +253,19 @@ def resolve_named(name_or_path: str | os.PathLike, folder: Path, kind: str) -> P
     names = sorted(p.stem for p in folder.glob("*.yaml"))
     if path.suffix in (".yaml", ".yml") or os.sep in text or path.exists():
         if not path.is_file():
-            raise InputError(f"no such {kind} file", file=text,
-                             allowed=f"a path to a {kind} YAML file, or one of: " + ", ".join(names))
+            raise InputError(
+                f"no such {kind} file",
+                file=text,
+                allowed=f"a path to a {kind} YAML file, or one of: " + ", ".join(names),
+            )
         return path
     candidate = folder / f"{text}.yaml"
     if not candidate.is_file():
-        raise InputError(f"unknown {kind} '{text}'", field=kind.upper(),
-                         allowed=", ".join(names) + ", or a path to a YAML file")
+        raise InputError(
+            f"unknown {kind} '{text}'",
+            field=kind.upper(),
+            allowed=", ".join(names) + ", or a path to a YAML file",
+        )
     return candidate
 
 
@@ -241,8 +273,9 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
     return resolve_named(name_or_path, SCENARIO_DIR, "scenario")
 
 
-def load_scenario(name_or_path: str | os.PathLike = "november-2024",
-                  overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    name_or_path: str | os.PathLike = "november-2024", overrides: dict[str, Any] | None = None
+) -> Scenario:
     """Load a scenario by name (from scenarios/) or path, then apply dotted overrides."""
     path = resolve(name_or_path)
     raw = path.read_bytes()
@@ -258,15 +291,20 @@ def parse_scenario(text: str | bytes, origin: str) -> Scenario:
 def parse_assignment(item: str) -> tuple[str, Any]:
     """`NAME=VALUE` from the command line; VALUE is read as a YAML scalar."""
     if "=" not in item:
-        raise InputError("expected NAME=VALUE", file="--set", field=item,
-                         allowed="a dotted parameter name, '=', and a value")
+        raise InputError(
+            "expected NAME=VALUE",
+            file="--set",
+            field=item,
+            allowed="a dotted parameter name, '=', and a value",
+        )
     name, _, text = item.partition("=")
     name = name.strip()
     check_name(name, "--set")
     value = read_yaml(text, f"--set {name}")
     if isinstance(value, (dict, list)) or value is None:
-        raise InputError("expected a single value", file="--set", field=name,
-                         allowed=SPECS[name].allowed())
+        raise InputError(
+            "expected a single value", file="--set", field=name, allowed=SPECS[name].allowed()
+        )
     return name, value
 
 
@@ -274,5 +312,16 @@ def dump_yaml(scenario: Scenario) -> str:
     return yaml.safe_dump(scenario.to_yaml_dict(), sort_keys=False, allow_unicode=True)
 
 
-__all__ = ["Event", "Scenario", "EVENT_TYPES", "load_scenario", "parse_scenario", "nest",
-           "parse_assignment", "scenario_names", "month_index", "month_label", "dump_yaml"]
+__all__ = [
+    "Event",
+    "Scenario",
+    "EVENT_TYPES",
+    "load_scenario",
+    "parse_scenario",
+    "nest",
+    "parse_assignment",
+    "scenario_names",
+    "month_index",
+    "month_label",
+    "dump_yaml",
+]

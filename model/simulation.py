@@ -27,19 +27,32 @@ EVENTS = {
     "red_line_crossed": "months_to_red_line",
     "ceasefire": "months_to_ceasefire",
 }
-_FIRST_KEY = {"lethal_aid": "lethal", "offensive_weapons": "offensive", "troops_sent": "troops",
-              "relations_collapsed": "collapse", "red_line_crossed": "red_line",
-              "ceasefire": "ceasefire"}
+_FIRST_KEY = {
+    "lethal_aid": "lethal",
+    "offensive_weapons": "offensive",
+    "troops_sent": "troops",
+    "relations_collapsed": "collapse",
+    "red_line_crossed": "red_line",
+    "ceasefire": "ceasefire",
+}
 
 
 def check_size(reps: int, months: int) -> None:
-    if not isinstance(reps, (int, np.integer)) or isinstance(reps, bool) or not 1 <= reps <= MAX_REPS:
-        raise InputError(f"{reps!r} replications", field="reps",
-                         allowed=f"an integer from 1 to {MAX_REPS:,}")
+    if (
+        not isinstance(reps, (int, np.integer))
+        or isinstance(reps, bool)
+        or not 1 <= reps <= MAX_REPS
+    ):
+        raise InputError(
+            f"{reps!r} replications", field="reps", allowed=f"an integer from 1 to {MAX_REPS:,}"
+        )
     if reps * months > MAX_CELLS:
-        raise InputError(f"{reps:,} replications x {months} months = {reps * months:,} "
-                         "replication-months in one run", field="reps",
-                         allowed=f"at most {MAX_CELLS:,}; use `redline sweep` for more")
+        raise InputError(
+            f"{reps:,} replications x {months} months = {reps * months:,} "
+            "replication-months in one run",
+            field="reps",
+            allowed=f"at most {MAX_CELLS:,}; use `redline sweep` for more",
+        )
 
 
 def check_seed(seed) -> int:
@@ -89,12 +102,30 @@ class Result:
 
 
 OUTCOME_COLUMNS = [
-    "replication", "seoul_max_rung", "lethal_aid", "offensive_weapons", "troops_sent",
-    "months_to_lethal_aid", "months_to_offensive_weapons", "months_to_troops",
-    "relations_collapsed", "months_to_collapse", "red_line_crossed", "months_to_red_line",
-    "assembly_votes", "assembly_approvals", "min_stockpile_days", "shells_transferred",
-    "final_public_opposition", "ceasefire", "months_to_ceasefire", "final_seoul_rung",
-    "final_moscow_reward_rung", "moscow_max_reward_rung", "final_moscow_posture"]
+    "replication",
+    "seoul_max_rung",
+    "lethal_aid",
+    "offensive_weapons",
+    "troops_sent",
+    "months_to_lethal_aid",
+    "months_to_offensive_weapons",
+    "months_to_troops",
+    "relations_collapsed",
+    "months_to_collapse",
+    "red_line_crossed",
+    "months_to_red_line",
+    "assembly_votes",
+    "assembly_approvals",
+    "min_stockpile_days",
+    "shells_transferred",
+    "final_public_opposition",
+    "ceasefire",
+    "months_to_ceasefire",
+    "final_seoul_rung",
+    "final_moscow_reward_rung",
+    "moscow_max_reward_rung",
+    "final_moscow_posture",
+]
 
 
 def outcome_frame(first: dict, counters: dict, last: dict) -> pd.DataFrame:
@@ -106,33 +137,38 @@ def outcome_frame(first: dict, counters: dict, last: dict) -> pd.DataFrame:
         cols[event] = f >= 0
         cols[months_col] = pd.array(np.where(f >= 0, f, 0), dtype="Int64")
         cols[months_col][f < 0] = pd.NA
-    cols.update({
-        "seoul_max_rung": counters["seoul_max_rung"],
-        "final_seoul_rung": last["seoul_rung"],
-        "moscow_max_reward_rung": counters["moscow_max_reward"],
-        "final_moscow_reward_rung": last["moscow_reward_rung"],
-        "final_moscow_posture": last["moscow_posture"],
-        "assembly_votes": counters["votes"],
-        "assembly_approvals": counters["approvals"],
-        "min_stockpile_days": counters["min_stockpile"],
-        "shells_transferred": counters["shells_transferred"],
-        "final_public_opposition": last["public_opposition"],
-    })
+    cols.update(
+        {
+            "seoul_max_rung": counters["seoul_max_rung"],
+            "final_seoul_rung": last["seoul_rung"],
+            "moscow_max_reward_rung": counters["moscow_max_reward"],
+            "final_moscow_reward_rung": last["moscow_reward_rung"],
+            "final_moscow_posture": last["moscow_posture"],
+            "assembly_votes": counters["votes"],
+            "assembly_approvals": counters["approvals"],
+            "min_stockpile_days": counters["min_stockpile"],
+            "shells_transferred": counters["shells_transferred"],
+            "final_public_opposition": last["public_opposition"],
+        }
+    )
     return pd.DataFrame({k: cols[k] for k in OUTCOME_COLUMNS})
 
 
 def _counters(model: RedlineModel) -> dict:
     s = model.seoul
     return {
-        "seoul_max_rung": s.max_rung.astype(np.int8), "votes": s.votes.astype(np.int32),
-        "approvals": s.approvals.astype(np.int32), "min_stockpile": s.min_stockpile.copy(),
+        "seoul_max_rung": s.max_rung.astype(np.int8),
+        "votes": s.votes.astype(np.int32),
+        "approvals": s.approvals.astype(np.int32),
+        "min_stockpile": s.min_stockpile.copy(),
         "moscow_max_reward": model.moscow.max_reward.astype(np.int8),
         "shells_transferred": s.days_transferred * model.params.seoul.wartime_shells_per_day,
     }
 
 
-def simulate_outcomes(scenario: Scenario, reps: int, seed: int,
-                      varying: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+def simulate_outcomes(
+    scenario: Scenario, reps: int, seed: int, varying: dict[str, np.ndarray] | None = None
+) -> pd.DataFrame:
     """Outcomes only, for sweeps: `varying` gives per-replication parameter arrays
     (see parameters.coerce_column), so one call can hold many design points."""
     seed = check_seed(seed)
@@ -153,15 +189,31 @@ def summarize(outcomes: pd.DataFrame) -> pd.DataFrame:
         k = int(outcomes[event].sum())
         ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
         months = outcomes.loc[outcomes[event], months_col].astype("float64")
-        rows.append({"outcome": event, "probability": k / n, "ci_low": ci.low, "ci_high": ci.high,
-                     "count": k, "median_months": float(months.median()) if k else None})
+        rows.append(
+            {
+                "outcome": event,
+                "probability": k / n,
+                "ci_low": ci.low,
+                "ci_high": ci.high,
+                "count": k,
+                "median_months": float(months.median()) if k else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def simulate(scenario: Scenario, reps: int = 1000, seed: int = 0, *,
-             start: WorldState | None = None, months: int | None = None,
-             trace: list[int] | None = None, keep_model: bool = False,
-             first_moves: dict[tuple[str, str], int] | None = None, progress=None) -> Result:
+def simulate(
+    scenario: Scenario,
+    reps: int = 1000,
+    seed: int = 0,
+    *,
+    start: WorldState | None = None,
+    months: int | None = None,
+    trace: list[int] | None = None,
+    keep_model: bool = False,
+    first_moves: dict[tuple[str, str], int] | None = None,
+    progress=None,
+) -> Result:
     """Run `reps` replications of `scenario`.
 
     `start` branches the ensemble from one world's snapshot (a game's current
@@ -175,21 +227,37 @@ def simulate(scenario: Scenario, reps: int = 1000, seed: int = 0, *,
     left = scenario.horizon_months - (start.step if start else 0)
     months = left if months is None else months
     if not isinstance(months, (int, np.integer)) or not 1 <= months <= 120:
-        raise InputError(f"{months!r} months to simulate", field="months",
-                         allowed="an integer from 1 to 120 (the scenario's horizon less "
-                                 "the months already played)")
+        raise InputError(
+            f"{months!r} months to simulate",
+            field="months",
+            allowed="an integer from 1 to 120 (the scenario's horizon less "
+            "the months already played)",
+        )
     check_size(reps, months)
     if trace and any(not 0 <= i < reps for i in trace):
-        raise InputError(f"trace {trace}", field="replication",
-                         allowed=f"replication numbers from 0 to {reps - 1}")
+        raise InputError(
+            f"trace {trace}",
+            field="replication",
+            allowed=f"replication numbers from 0 to {reps - 1}",
+        )
     model = RedlineModel(scenario, reps, seed, start=start, months=months, trace=trace)
-    model.forced = {key: np.full(reps, option, dtype=np.int64)
-                    for key, option in (first_moves or {}).items()}
+    model.forced = {
+        key: np.full(reps, option, dtype=np.int64) for key, option in (first_moves or {}).items()
+    }
     try:
         model.run(progress)
     finally:
         model.release()
     counters = _counters(model)
     labels = [month_label(model.first_month + t) for t in range(months)]
-    return Result(scenario, reps, seed, labels, model.series, model.first, counters,
-                  model.log, model if keep_model else None)
+    return Result(
+        scenario,
+        reps,
+        seed,
+        labels,
+        model.series,
+        model.first,
+        counters,
+        model.log,
+        model if keep_model else None,
+    )

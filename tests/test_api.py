@@ -6,12 +6,34 @@ import pytest
 from model import InputError, WorldState, load_scenario, simulate
 from model.outputs import write_run
 
-OUTCOMES = ["replication", "seoul_max_rung", "lethal_aid", "offensive_weapons", "troops_sent",
-            "months_to_lethal_aid", "relations_collapsed", "months_to_collapse",
-            "red_line_crossed", "assembly_votes", "assembly_approvals", "min_stockpile_days",
-            "shells_transferred", "final_public_opposition", "ceasefire"]
-SERIES = ["replication", "month", "seoul_rung", "moscow_reward_rung", "moscow_posture",
-          "pyongyang_troops", "nato_pressure", "public_opposition", "stockpile_days"]
+OUTCOMES = [
+    "replication",
+    "seoul_max_rung",
+    "lethal_aid",
+    "offensive_weapons",
+    "troops_sent",
+    "months_to_lethal_aid",
+    "relations_collapsed",
+    "months_to_collapse",
+    "red_line_crossed",
+    "assembly_votes",
+    "assembly_approvals",
+    "min_stockpile_days",
+    "shells_transferred",
+    "final_public_opposition",
+    "ceasefire",
+]
+SERIES = [
+    "replication",
+    "month",
+    "seoul_rung",
+    "moscow_reward_rung",
+    "moscow_posture",
+    "pyongyang_troops",
+    "nato_pressure",
+    "public_opposition",
+    "stockpile_days",
+]
 
 
 def test_documented_api_shape():
@@ -73,11 +95,17 @@ def test_branch_carries_history():
     assert (branch.outcomes.months_to_collapse == 0).all(), "already collapsed before the branch"
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"reps": 0}, "reps"), ({"reps": 10**11}, "reps"), ({"reps": 1.5}, "reps"),
-    ({"seed": -1}, "seed"), ({"reps": 10, "trace": [10]}, "replication"),
-    ({"reps": 10, "months": 500}, "months"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"reps": 0}, "reps"),
+        ({"reps": 10**11}, "reps"),
+        ({"reps": 1.5}, "reps"),
+        ({"seed": -1}, "seed"),
+        ({"reps": 10, "trace": [10]}, "replication"),
+        ({"reps": 10, "months": 500}, "months"),
+    ],
+)
 def test_bad_sizes_are_refused_up_front(nov, kwargs, field):
     with pytest.raises(InputError) as info:
         simulate(nov, **kwargs)
@@ -89,6 +117,7 @@ def test_mesa_id_registry_does_not_keep_models_alive(nov):
     import gc
 
     import mesa
+
     before = len(mesa.Agent._ids)
     for i in range(5):
         simulate(nov, reps=10, seed=i)

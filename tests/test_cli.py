@@ -15,14 +15,28 @@ runner = CliRunner()
 
 def redline(*args, **kw):
     """Run the real console entry point, as a user would (python -m model)."""
-    return subprocess.run([sys.executable, "-m", "model", *args], capture_output=True, text=True,
-                          timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "model", *args], capture_output=True, text=True, timeout=120, **kw
+    )
 
 
 def test_run_writes_all_files_and_prints_summary(tmp_path):
     out = tmp_path / "run"
-    r = runner.invoke(app, ["run", "red-line", "--reps", "300", "--seed", "4", "--set",
-                            "seoul.public_opposition=0.7", "--out", str(out)])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            "red-line",
+            "--reps",
+            "300",
+            "--seed",
+            "4",
+            "--set",
+            "seoul.public_opposition=0.7",
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "relations_collapsed" in r.output and "95% interval" in r.output
     names = sorted(p.name for p in out.iterdir())
@@ -41,13 +55,38 @@ def test_run_writes_all_files_and_prints_summary(tmp_path):
 
 
 def test_manifest_scenario_reruns_to_the_same_numbers(tmp_path):
-    runner.invoke(app, ["run", "atrocity", "--reps", "200", "--seed", "2", "--set",
-                        "nato.pressure=0.9", "--out", str(tmp_path / "a")])
+    runner.invoke(
+        app,
+        [
+            "run",
+            "atrocity",
+            "--reps",
+            "200",
+            "--seed",
+            "2",
+            "--set",
+            "nato.pressure=0.9",
+            "--out",
+            str(tmp_path / "a"),
+        ],
+    )
     import yaml
+
     scenario = json.loads((tmp_path / "a" / "manifest.json").read_text())["scenario"]
     (tmp_path / "again.yaml").write_text(yaml.safe_dump(scenario))
-    r = runner.invoke(app, ["run", str(tmp_path / "again.yaml"), "--reps", "200", "--seed", "2",
-                            "--out", str(tmp_path / "b")])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            str(tmp_path / "again.yaml"),
+            "--reps",
+            "200",
+            "--seed",
+            "2",
+            "--out",
+            str(tmp_path / "b"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     a = pd.read_parquet(tmp_path / "a" / "outcomes.parquet")
     b = pd.read_parquet(tmp_path / "b" / "outcomes.parquet")
@@ -66,22 +105,30 @@ def test_explain_tells_a_dated_story_with_reasons_and_blocks():
 def test_explain_replication_matches_run():
     from model import load_scenario, simulate
     from model.explain import explain
+
     lines = explain(load_scenario("november-2024"), seed=3, replication=2, reps=50)
     o = simulate(load_scenario("november-2024"), reps=50, seed=3).outcomes.iloc[2]
-    outcome = lines[lines.index("") if False else -1]
-    assert any(l.startswith("Outcome:") for l in lines)
-    text = next(l for l in lines if l.startswith("Outcome:"))
+    text = next((line for line in lines if line.startswith("Outcome:")), None)
+    assert text is not None
     assert ("relations collapsed: no" in text) == (not o.relations_collapsed)
 
 
 def test_scenarios_sources_and_show():
     r = runner.invoke(app, ["scenarios"])
-    for name in ("july-2024", "november-2024", "red-line", "atrocity", "assembly-majority",
-                 "stockpile-crunch", "ceasefire-2025"):
+    for name in (
+        "july-2024",
+        "november-2024",
+        "red-line",
+        "atrocity",
+        "assembly-majority",
+        "stockpile-crunch",
+        "ceasefire-2025",
+    ):
         assert name in r.output
     r = runner.invoke(app, ["sources"])
     assert r.exit_code == 0
     from model import SPECS
+
     for name in SPECS:
         assert name in r.output
     assert "74.2% of South Koreans oppose" in r.output and "ASSUMPTION" in r.output
@@ -96,25 +143,34 @@ def test_validate_passes_and_prints_claims():
     assert "passed" in r.output
 
 
-BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b]\n"
+BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b]\n"
+)
 
 
-@pytest.mark.parametrize("content, needles", [
-    ("name: x\nstart: '2024-11'\nparameters: {seoul: {public_opposition: 0.7\n", ["line"]),
-    ("!!python/object/apply:os.system ['echo pwned']\n", ["not valid YAML"]),
-    (BOMB, ["aliases"]),
-    ("name: x\nbogus: 1\n", ["bogus", "unknown key", "allowed: name, description"]),
-    ("name: x\nparameters: {seoul: {public_opposition: 1.7}}\n",
-     ["seoul.public_opposition", "0.0 to 1.0"]),
-    ("name: x\nparameters: {seoul: {nope: 1}}\n", ["seoul.nope", "public_opposition"]),
-    ("name: x\nhorizon_months: 1000000\n", ["horizon_months", "120"]),
-    ("name: x\nstart: '2024-11'\nevents: [{month: '2031-01', type: ceasefire}]\n",
-     ["outside the scenario's months"]),
-    ("name: x\nevents: [{month: '2025-01', type: invasion}]\n", ["events.0.type", "atrocity"]),
-    ("- just\n- a list\n", ["must be a mapping"]),
-    ("[" * 50_000, ["nests too deeply"]),
-    ("name: x\nparameters: {seoul: {approval: true}}\n", ["seoul.approval", "not true/false"]),
-])
+@pytest.mark.parametrize(
+    "content, needles",
+    [
+        ("name: x\nstart: '2024-11'\nparameters: {seoul: {public_opposition: 0.7\n", ["line"]),
+        ("!!python/object/apply:os.system ['echo pwned']\n", ["not valid YAML"]),
+        (BOMB, ["aliases"]),
+        ("name: x\nbogus: 1\n", ["bogus", "unknown key", "allowed: name, description"]),
+        (
+            "name: x\nparameters: {seoul: {public_opposition: 1.7}}\n",
+            ["seoul.public_opposition", "0.0 to 1.0"],
+        ),
+        ("name: x\nparameters: {seoul: {nope: 1}}\n", ["seoul.nope", "public_opposition"]),
+        ("name: x\nhorizon_months: 1000000\n", ["horizon_months", "120"]),
+        (
+            "name: x\nstart: '2024-11'\nevents: [{month: '2031-01', type: ceasefire}]\n",
+            ["outside the scenario's months"],
+        ),
+        ("name: x\nevents: [{month: '2025-01', type: invasion}]\n", ["events.0.type", "atrocity"]),
+        ("- just\n- a list\n", ["must be a mapping"]),
+        ("[" * 50_000, ["nests too deeply"]),
+        ("name: x\nparameters: {seoul: {approval: true}}\n", ["seoul.approval", "not true/false"]),
+    ],
+)
 def test_bad_scenario_files_exit_2_with_one_clear_line(tmp_path, content, needles):
     bad = tmp_path / "bad.yaml"
     bad.write_text(content)
@@ -135,22 +191,33 @@ def test_huge_file_refused(tmp_path):
     assert r.returncode == 2 and "at most 1,000,000 bytes" in r.stderr
 
 
-@pytest.mark.parametrize("args, needles", [
-    (["run", "nowhere"], ["unknown scenario 'nowhere'", "november-2024"]),
-    (["run", "--reps", "100000000000"], ["reps", "200,000"]),
-    (["run", "--reps", "150000", "--set", "horizon_months=120"], ["replication-months"]),
-    (["run", "--set", "seoul.public_oposition=0.5"], ["seoul.public_oposition",
-                                                      "did you mean seoul.public_opposition"]),
-    (["run", "--set", "seoul.public_opposition=high"], ["seoul.public_opposition", "0.0 to 1.0"]),
-    (["run", "--set", "seoul.troops_excluded=maybe"], ["seoul.troops_excluded", "true or false"]),
-    (["run", "--set", "novalue"], ["NAME=VALUE"]),
-    (["run", "--set", "seoul.approval=[1, 2]"], ["seoul.approval", "expected a single value"]),
-    (["run", "nowhere/[x].yaml"], ["nowhere/[x].yaml"]),
-    (["run", "--set", "horizon_months=0"], ["horizon_months"]),
-    (["run", "--seed", "-3"], ["--seed"]),
-    (["run", "--frobnicate"], ["--frobnicate"]),
-    (["explain", "--replication", "5000"], ["--replication", "less than --reps"]),
-])
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["run", "nowhere"], ["unknown scenario 'nowhere'", "november-2024"]),
+        (["run", "--reps", "100000000000"], ["reps", "200,000"]),
+        (["run", "--reps", "150000", "--set", "horizon_months=120"], ["replication-months"]),
+        (
+            ["run", "--set", "seoul.public_oposition=0.5"],
+            ["seoul.public_oposition", "did you mean seoul.public_opposition"],
+        ),
+        (
+            ["run", "--set", "seoul.public_opposition=high"],
+            ["seoul.public_opposition", "0.0 to 1.0"],
+        ),
+        (
+            ["run", "--set", "seoul.troops_excluded=maybe"],
+            ["seoul.troops_excluded", "true or false"],
+        ),
+        (["run", "--set", "novalue"], ["NAME=VALUE"]),
+        (["run", "--set", "seoul.approval=[1, 2]"], ["seoul.approval", "expected a single value"]),
+        (["run", "nowhere/[x].yaml"], ["nowhere/[x].yaml"]),
+        (["run", "--set", "horizon_months=0"], ["horizon_months"]),
+        (["run", "--seed", "-3"], ["--seed"]),
+        (["run", "--frobnicate"], ["--frobnicate"]),
+        (["explain", "--replication", "5000"], ["--replication", "less than --reps"]),
+    ],
+)
 def test_bad_flags_exit_2(args, needles):
     r = redline(*args)
     assert r.returncode == 2, (r.returncode, r.stderr)
@@ -160,9 +227,21 @@ def test_bad_flags_exit_2(args, needles):
 
 
 def test_set_works_for_every_kind_of_parameter(tmp_path):
-    r = redline("run", "--reps", "50", "--set", "horizon_months=6", "--set",
-                "seoul.troops_excluded=false", "--set", "seoul.max_rungs_per_step=2", "--set",
-                "war.ceasefire_hazard=0.5", "--out", str(tmp_path))
+    r = redline(
+        "run",
+        "--reps",
+        "50",
+        "--set",
+        "horizon_months=6",
+        "--set",
+        "seoul.troops_excluded=false",
+        "--set",
+        "seoul.max_rungs_per_step=2",
+        "--set",
+        "war.ceasefire_hazard=0.5",
+        "--out",
+        str(tmp_path),
+    )
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path / "manifest.json").read_text())
     assert m["parameters"]["horizon_months"] == 6

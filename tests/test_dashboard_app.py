@@ -59,6 +59,7 @@ def run_button(at):
 
 # ---------------------------------------------------------------- Scenario page
 
+
 def test_default_page_shows_the_default_scenario_odds_and_charts(app):
     at = ok(app.run())
     scenario = load_scenario("november-2024")
@@ -77,8 +78,9 @@ def test_moving_a_slider_and_running_updates_cards_url_and_charts(app):
     at.slider(key="seoul.stockpile_days").set_value(120.0)
     at.slider(key="seoul.public_opposition").set_value(0.6)
     ok(run_button(at).click().run())
-    scenario = load_scenario("november-2024", overrides={"seoul.stockpile_days": 120.0,
-                                                          "seoul.public_opposition": 0.6})
+    scenario = load_scenario(
+        "november-2024", overrides={"seoul.stockpile_days": 120.0, "seoul.public_opposition": 0.6}
+    )
     got = {label: m.value for label, m in cards(at).items()}
     assert got == expected_cards(scenario, 1000, 1)
     assert all("pp vs defaults" in m.delta for m in at.metric)
@@ -104,22 +106,31 @@ def test_run_on_every_change_needs_no_button(app):
 
 
 def test_a_link_fills_the_controls(app):
-    app.query_params.update({"scenario": "red-line", "seoul.public_opposition": "0.6",
-                             "seoul.step_by_step": "false", "reps": "400", "seed": "3"})
+    app.query_params.update(
+        {
+            "scenario": "red-line",
+            "seoul.public_opposition": "0.6",
+            "seoul.step_by_step": "false",
+            "reps": "400",
+            "seed": "3",
+        }
+    )
     at = ok(app.run())
     assert at.selectbox(key="scenario").value == "red-line"
     assert at.slider(key="seoul.public_opposition").value == 0.6
     assert at.toggle(key="seoul.step_by_step").value is False
     assert at.number_input(key="reps").value == 400 and at.number_input(key="seed").value == 3
     assert not at.warning
-    scenario = load_scenario("red-line", overrides={"seoul.public_opposition": 0.6,
-                                                     "seoul.step_by_step": False})
+    scenario = load_scenario(
+        "red-line", overrides={"seoul.public_opposition": 0.6, "seoul.step_by_step": False}
+    )
     assert {k: m.value for k, m in cards(at).items()} == expected_cards(scenario, 400, 3)
 
 
 def test_a_bad_link_says_so_and_uses_defaults(app):
-    app.query_params.update({"scenario": "red-line", "seoul.public_opposition": "2.5",
-                             "seoul.bogus": "1", "reps": "-4"})
+    app.query_params.update(
+        {"scenario": "red-line", "seoul.public_opposition": "2.5", "seoul.bogus": "1", "reps": "-4"}
+    )
     at = ok(app.run())
     warnings = " ".join(w.value for w in at.warning)
     assert "seoul.public_opposition" in warnings and "seoul.bogus" in warnings
@@ -150,7 +161,8 @@ def test_reset_returns_to_the_scenario_values(app):
 def test_uploading_a_scenario_loads_it(app):
     at = ok(app.run())
     text = dump_yaml(load_scenario("atrocity", overrides={"nato.pressure": 0.8})).replace(
-        "name: atrocity", "name: our-room")
+        "name: atrocity", "name: our-room"
+    )
     at.file_uploader(key="upload").set_value(("our-room.yaml", text.encode(), "application/yaml"))
     ok(at.run())
     assert any("our-room" in s.value for s in at.success)
@@ -160,15 +172,18 @@ def test_uploading_a_scenario_loads_it(app):
     assert {k: m.value for k, m in cards(at).items()} == expected_cards(scenario, 1000, 1)
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"name: [oops", "not valid YAML"),
-    (b"name: x\nlaunch_codes: 1\n", "unknown key"),
-    (b"name: x\nparameters:\n  seoul:\n    public_opposition: 7\n", "seoul.public_opposition"),
-    (b"name: !!python/object/apply:os.system ['id']\n", "tag"),
-    (b"a: &a [1, 1, 1, 1]\nb: [*a, *a, *a, *a]\n", "aliases"),
-    (b"#" * 1_200_000, "at most 1,000,000 bytes"),
-    (b"[" * 50_000, "nests too deeply"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"name: [oops", "not valid YAML"),
+        (b"name: x\nlaunch_codes: 1\n", "unknown key"),
+        (b"name: x\nparameters:\n  seoul:\n    public_opposition: 7\n", "seoul.public_opposition"),
+        (b"name: !!python/object/apply:os.system ['id']\n", "tag"),
+        (b"a: &a [1, 1, 1, 1]\nb: [*a, *a, *a, *a]\n", "aliases"),
+        (b"#" * 1_200_000, "at most 1,000,000 bytes"),
+        (b"[" * 50_000, "nests too deeply"),
+    ],
+)
 def test_a_bad_upload_is_refused_and_changes_nothing(app, data, words):
     at = ok(app.run())
     at.slider(key="nato.pressure").set_value(0.9)
@@ -216,10 +231,16 @@ def test_save_for_compare_then_compare(app):
     assert "saved: ruling majority" in pick.options
     ok(pick.set_value(["november-2024", "saved: ruling majority", "red-line"]).run())
     assert [h.value for h in at.markdown if h.value.startswith("#### ")] == [
-        "#### november-2024", "#### saved: ruling majority", "#### red-line"]
+        "#### november-2024",
+        "#### saved: ruling majority",
+        "#### red-line",
+    ]
     data = chart_data(at, "Probability within the horizon")
-    assert list(dict.fromkeys(data["label"])) == ["november-2024", "saved: ruling majority",
-                                                  "red-line"]
+    assert list(dict.fromkeys(data["label"])) == [
+        "november-2024",
+        "saved: ruling majority",
+        "red-line",
+    ]
     saved = load_scenario("november-2024", overrides={"seoul.assembly_opposition_seats": 120})
     lethal = data[(data["label"] == "saved: ruling majority") & (data["outcome"] == "lethal_aid")]
     expected = charts.outcome_summary(simulate(saved, reps=1000, seed=1)).set_index("outcome")
@@ -227,6 +248,7 @@ def test_save_for_compare_then_compare(app):
 
 
 # ---------------------------------------------------------------- other pages
+
 
 def test_compare_defaults_to_current_and_red_line(app):
     at = ok(app.run())
@@ -267,6 +289,7 @@ def test_sweep_two_parameters_gives_a_heatmap(app):
 
 def test_sensitivity_runs_a_small_morris_analysis(app, tmp_path, monkeypatch):
     from dashboard import sensitivity
+
     monkeypatch.setattr(sensitivity, "CACHE", tmp_path / "sweeps")
     at = ok(app.run())
     ok(at.switch_page("views/sensitivity.py").run())
@@ -278,20 +301,37 @@ def test_sensitivity_runs_a_small_morris_analysis(app, tmp_path, monkeypatch):
     assert not at.error, [e.value for e in at.error]
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["title"]["text"].startswith("Morris screening")
-    data = pa.ipc.open_stream(at.get("vega_lite_chart")[0].proto.datasets[0].data.data) \
-        .read_all().to_pandas()
+    data = (
+        pa.ipc.open_stream(at.get("vega_lite_chart")[0].proto.datasets[0].data.data)
+        .read_all()
+        .to_pandas()
+    )
     assert set(data["parameter"]) == {"seoul.threat_weight", "nato.pressure"}
 
 
 def test_sensitivity_loads_an_analysis_directory(app, tmp_path):
     analysis = tmp_path / "analysis"
     analysis.mkdir()
-    pd.DataFrame({"outcome": ["relations_collapsed"] * 2, "parameter": ["nato.pressure", "x.y"],
-                  "S1": [0.3, 0.1], "S1_conf": [0.05, 0.02], "ST": [0.5, 0.2],
-                  "ST_conf": [0.04, 0.03]}).to_csv(analysis / "sobol.csv", index=False)
-    pd.DataFrame({"box": [1], "parameter": ["nato.pressure"], "low": [0.5], "high": [1.0],
-                  "design_low": [0.0], "design_high": [1.0]}).to_csv(
-        analysis / "discover-relations_collapsed.csv", index=False)
+    pd.DataFrame(
+        {
+            "outcome": ["relations_collapsed"] * 2,
+            "parameter": ["nato.pressure", "x.y"],
+            "S1": [0.3, 0.1],
+            "S1_conf": [0.05, 0.02],
+            "ST": [0.5, 0.2],
+            "ST_conf": [0.04, 0.03],
+        }
+    ).to_csv(analysis / "sobol.csv", index=False)
+    pd.DataFrame(
+        {
+            "box": [1],
+            "parameter": ["nato.pressure"],
+            "low": [0.5],
+            "high": [1.0],
+            "design_low": [0.0],
+            "design_high": [1.0],
+        }
+    ).to_csv(analysis / "discover-relations_collapsed.csv", index=False)
     at = ok(app.run())
     ok(at.switch_page("views/sensitivity.py").run())
     at.text_input(key="sa_path").set_value(str(tmp_path))
@@ -311,6 +351,7 @@ def test_sensitivity_load_of_a_missing_directory_is_an_error(app, tmp_path):
 
 def test_evidence_lists_every_parameter_and_filters_assumptions(app):
     from model import SPECS
+
     at = ok(app.run())
     ok(at.switch_page("views/evidence.py").run())
     table = at.dataframe[0].value
@@ -321,11 +362,20 @@ def test_evidence_lists_every_parameter_and_filters_assumptions(app):
     ok(at.radio(key="ev_which").set_value("all").run())
     ok(at.selectbox(key="ev_detail").set_value("seoul.public_opposition").run())
     from model.evidence import load_register
+
     assert load_register().excerpt("seok-13").text in at.info[0].value
 
 
-@pytest.mark.parametrize("page", ["views/scenario.py", "views/compare.py", "views/sweep.py",
-                                  "views/sensitivity.py", "views/evidence.py"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "views/scenario.py",
+        "views/compare.py",
+        "views/sweep.py",
+        "views/sensitivity.py",
+        "views/evidence.py",
+    ],
+)
 def test_every_page_opens_without_error(app, page):
     at = ok(app.run())
     ok(at.switch_page(page).run())

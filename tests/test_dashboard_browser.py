@@ -21,6 +21,8 @@ from dashboard import browser, charts, serve  # noqa: E402
 from model import load_scenario  # noqa: E402
 from model.scenario import dump_yaml  # noqa: E402
 
+pytestmark = pytest.mark.browser
+
 SHOTS = ROOT / "build" / "dashboard-screenshots"
 CARD_COUNT = re.compile(r"([\d,]+) of ([\d,]+) replications")
 TITLES = {title: outcome for outcome, (title, _) in charts.OUTCOMES.items()}
@@ -50,8 +52,12 @@ def page(chrome):
     """A new tab; the test fails if the page logged any console error."""
     tab = chrome.new_page()
     errors = []
-    tab.on("console", lambda m: errors.append(f"{m.text} ({m.location.get('url')})")
-           if m.type == "error" else None)
+    tab.on(
+        "console",
+        lambda m: (
+            errors.append(f"{m.text} ({m.location.get('url')})") if m.type == "error" else None
+        ),
+    )
     tab.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     yield tab
     tab.close()
@@ -75,11 +81,16 @@ def shoot(page, name: str, locator=None) -> Path:
 
 def card_counts(page) -> dict:
     labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
-    captions = [c for c in page.get_by_test_id("stCaptionContainer").all_inner_texts()
-                if CARD_COUNT.search(c)]
+    captions = [
+        c
+        for c in page.get_by_test_id("stCaptionContainer").all_inner_texts()
+        if CARD_COUNT.search(c)
+    ]
     assert len(labels) == len(captions) == len(charts.OUTCOMES)
-    return {TITLES[label.strip()]: int(CARD_COUNT.search(c).group(1).replace(",", ""))
-            for label, c in zip(labels, captions)}
+    return {
+        TITLES[label.strip()]: int(CARD_COUNT.search(c).group(1).replace(",", ""))
+        for label, c in zip(labels, captions)
+    }
 
 
 def test_every_page_loads_and_draws(page, server):
@@ -131,12 +142,30 @@ def test_keyboard_slider_run_and_the_export_runs_in_the_cli(page, server, tmp_pa
     assert path.name == "red-line-custom.yaml"
     exported = path.read_text()
     assert "public_opposition: 0.69" in exported
-    out = subprocess.run([sys.executable, "-m", "model", "run", str(path), "--reps", "500",
-                          "--seed", "3", "--out", str(tmp_path / "run")], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "model",
+            "run",
+            str(path),
+            "--reps",
+            "500",
+            "--seed",
+            "3",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
-    cli = {r["outcome"]: r["count"] for r in
-           json.loads((tmp_path / "run" / "summary.json").read_text())["outcomes"]}
+    cli = {
+        r["outcome"]: r["count"]
+        for r in json.loads((tmp_path / "run" / "summary.json").read_text())["outcomes"]
+    }
     assert {o: shown[o] for o in cli} == cli
 
 
@@ -156,14 +185,16 @@ def test_a_link_fills_the_controls_and_a_bad_link_says_why(page, server):
 
 def upload(page, name: str, data: bytes) -> None:
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        {"name": name, "mimeType": "application/x-yaml", "buffer": data})
+        {"name": name, "mimeType": "application/x-yaml", "buffer": data}
+    )
 
 
 def test_uploads_good_and_hostile(page, server):
     open_app(page, server)
     page.get_by_test_id("stSidebar").get_by_text("Import, save, reset").click()
     good = dump_yaml(load_scenario("atrocity", overrides={"nato.pressure": 0.8})).replace(
-        "name: atrocity", "name: seminar-room")
+        "name: atrocity", "name: seminar-room"
+    )
     upload(page, "seminar-room.yaml", good.encode())
     page.get_by_text("Loaded uploaded scenario 'seminar-room'").wait_for(timeout=30_000)
     browser.wait_idle(page)

@@ -92,16 +92,20 @@ def test_every_chart_is_valid_vega_lite_and_renders(red_line):
     timing = charts.timing_frame(red_line.outcomes, red_line.months)
     frames = {"a": timing, "b": timing}
     specs = [
-        charts.ladder_chart(charts.ladder_frames(red_line)["moscow_reward_rung"],
-                            "moscow_reward_rung"),
-        charts.stockpile_chart(charts.band_frame(red_line.series["stockpile_days"],
-                                                 red_line.months), 60.0),
-        charts.timing_chart(timing), charts.cumulative_chart(timing),
+        charts.ladder_chart(
+            charts.ladder_frames(red_line)["moscow_reward_rung"], "moscow_reward_rung"
+        ),
+        charts.stockpile_chart(
+            charts.band_frame(red_line.series["stockpile_days"], red_line.months), 60.0
+        ),
+        charts.timing_chart(timing),
+        charts.cumulative_chart(timing),
         charts.assembly_chart(charts.assembly_frame(red_line)),
         charts.probability_chart(charts.comparison_frame({"x": view, "y": view})),
         charts.compare_timing_chart(frames, "lethal_aid"),
-        charts.compare_lines_chart({"a": charts.ladder_frames(red_line)["seoul_rung"]}, "mean",
-                                   "t", "rung"),
+        charts.compare_lines_chart(
+            {"a": charts.ladder_frames(red_line)["seoul_rung"]}, "mean", "t", "rung"
+        ),
     ]
     for spec in specs:
         alt.Chart.from_dict(spec)  # raises on an invalid specification
@@ -118,8 +122,9 @@ def test_timing_chart_leaves_out_the_start_month(red_line):
 
 def test_probability_chart_keeps_scenario_order_and_intervals(red_line):
     s = charts.outcome_summary(red_line)
-    spec = charts.probability_chart(charts.comparison_frame({"second": s, "first": s}),
-                                    outcomes=["lethal_aid", "ceasefire"])
+    spec = charts.probability_chart(
+        charts.comparison_frame({"second": s, "first": s}), outcomes=["lethal_aid", "ceasefire"]
+    )
     data = charts.dataset(spec)
     assert set(data["outcome"]) == {"lethal_aid", "ceasefire"}
     assert spec["layer"][0]["encoding"]["color"]["sort"] == ["second", "first"]
@@ -128,12 +133,18 @@ def test_probability_chart_keeps_scenario_order_and_intervals(red_line):
 
 def _sweep_frame(x="seoul.public_opposition", y=None):
     rows = []
-    for i, a in enumerate([0.2, 0.5, 0.8]):
-        for b in ([None] if y is None else [1.0, 2.0]):
+    for a in [0.2, 0.5, 0.8]:
+        for b in [None] if y is None else [1.0, 2.0]:
             for outcome in ("lethal_aid", "relations_collapsed"):
                 p = a / 2 + (b or 0) / 10
-                row = {x: a, "outcome": outcome, "title": charts.OUTCOMES[outcome][0],
-                       "probability": p, "ci_low": p - 0.05, "ci_high": p + 0.05}
+                row = {
+                    x: a,
+                    "outcome": outcome,
+                    "title": charts.OUTCOMES[outcome][0],
+                    "probability": p,
+                    "ci_low": p - 0.05,
+                    "ci_high": p + 0.05,
+                }
                 if y:
                     row[y] = b
                 rows.append(row)
@@ -158,9 +169,14 @@ def test_sweep_heatmap_has_one_cell_per_point():
 
 
 def test_sensitivity_chart_sorts_by_the_first_index():
-    frame = pd.DataFrame({"parameter": ["a", "b", "c", "a", "b", "c"],
-                          "index": ["S1"] * 3 + ["ST"] * 3,
-                          "value": [0.1, 0.5, 0.3, 0.2, 0.6, 0.4], "conf": 0.05})
+    frame = pd.DataFrame(
+        {
+            "parameter": ["a", "b", "c", "a", "b", "c"],
+            "index": ["S1"] * 3 + ["ST"] * 3,
+            "value": [0.1, 0.5, 0.3, 0.2, 0.6, 0.4],
+            "conf": 0.05,
+        }
+    )
     spec = charts.sensitivity_chart(frame, "t")
     assert spec["layer"][0]["encoding"]["y"]["sort"] == ["b", "c", "a"]
     data = charts.dataset(spec)
@@ -168,9 +184,16 @@ def test_sensitivity_chart_sorts_by_the_first_index():
 
 
 def test_boxes_chart_scales_each_range_to_the_explored_range():
-    limits = pd.DataFrame({"box": [1, 1], "parameter": ["a", "b"], "low": [2.0, 0.0],
-                           "high": [4.0, 5.0], "design_low": [0.0, 0.0],
-                           "design_high": [8.0, 10.0]})
+    limits = pd.DataFrame(
+        {
+            "box": [1, 1],
+            "parameter": ["a", "b"],
+            "low": [2.0, 0.0],
+            "high": [4.0, 5.0],
+            "design_low": [0.0, 0.0],
+            "design_high": [8.0, 10.0],
+        }
+    )
     data = charts.dataset(charts.boxes_chart(limits))
     assert data["low_share"].tolist() == [0.25, 0.0]
     assert data["high_share"].tolist() == [0.5, 0.5]

@@ -21,12 +21,14 @@ from model import SPECS, InputError, load_scenario, parse_scenario, simulate  # 
 from model.evidence import load_register  # noqa: E402
 
 SETTINGS = Settings("red-line", (), 300, 4).with_changes(
-    {"seoul.public_opposition": 0.6, "nato.pressure": 0.85, "seoul.step_by_step": False})
+    {"seoul.public_opposition": 0.6, "nato.pressure": 0.85, "seoul.step_by_step": False}
+)
 
 
 def redline(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "model", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_exported_yaml_runs_in_the_cli_to_the_same_numbers(tmp_path):
@@ -39,8 +41,10 @@ def test_exported_yaml_runs_in_the_cli_to_the_same_numbers(tmp_path):
     assert command[:2] == ["redline", "run"]
     out = redline(*command[1:], "--out", str(tmp_path / "run"))
     assert out.returncode == 0, out.stderr
-    cli = {r["outcome"]: r["count"] for r in
-           json.loads((tmp_path / "run" / "summary.json").read_text())["outcomes"]}
+    cli = {
+        r["outcome"]: r["count"]
+        for r in json.loads((tmp_path / "run" / "summary.json").read_text())["outcomes"]
+    }
     mine = charts.outcome_summary(simulate(scenario, reps=300, seed=4)).set_index("outcome")
     assert cli and all(cli[o] == mine.loc[o, "count"] for o in cli)
 
@@ -82,13 +86,16 @@ def test_charts_export_as_png_and_svg():
 
 # ---------------------------------------------------------------- sweeps
 
+
 def test_sweep_grid_and_limits():
     f = sweep.Factor("seoul.assembly_opposition_seats", 100, 200, 5)
     assert f.values() == [100, 125, 150, 175, 200]
     assert sweep.Factor("seoul.step_by_step", 0, 1).values() == [False, True]
     grid = sweep.grid([f, sweep.Factor("nato.pressure", 0.0, 1.0, 3)])
-    assert len(grid) == 15 and list(grid.columns) == ["seoul.assembly_opposition_seats",
-                                                      "nato.pressure"]
+    assert len(grid) == 15 and list(grid.columns) == [
+        "seoul.assembly_opposition_seats",
+        "nato.pressure",
+    ]
     with pytest.raises(InputError, match="at most"):
         sweep.check([sweep.Factor("nato.pressure", 0, 1, 41)], reps=20_000)
     with pytest.raises(InputError):
@@ -103,8 +110,11 @@ def test_sweep_points_are_the_scenario_with_the_value_and_same_seed():
     assert ticks == [(1, 2), (2, 2)]
     assert len(frame) == 2 * len(charts.OUTCOMES)
     for seats in (100, 190):
-        direct = charts.outcome_summary(simulate(
-            base.with_overrides({"seoul.assembly_opposition_seats": seats}), reps=120, seed=8))
+        direct = charts.outcome_summary(
+            simulate(
+                base.with_overrides({"seoul.assembly_opposition_seats": seats}), reps=120, seed=8
+            )
+        )
         got = frame[frame["seoul.assembly_opposition_seats"] == seats]
         assert got["count"].tolist() == direct["count"].tolist()
     again = sweep.run(base, factors, reps=120, seed=8)
@@ -112,6 +122,7 @@ def test_sweep_points_are_the_scenario_with_the_value_and_same_seed():
 
 
 # ---------------------------------------------------------------- sensitivity
+
 
 def test_factor_ranges_halve_and_double_within_bounds():
     assert sa.factor_range("seoul.threat_weight", 4.0) == (2.0, 8.0)
@@ -123,10 +134,15 @@ def test_factor_ranges_halve_and_double_within_bounds():
 
 
 def _design(tmp_path, method="morris"):
-    text = sa.design_yaml("november-2024", {"seoul.assembly_opposition_seats": 130}, method,
-                          {"seoul.threat_weight": (2.0, 8.0),
-                           "seoul.domestic_cost_weight": (0.0, 4.0)},
-                          samples=4, replications=20, seed=3)
+    text = sa.design_yaml(
+        "november-2024",
+        {"seoul.assembly_opposition_seats": 130},
+        method,
+        {"seoul.threat_weight": (2.0, 8.0), "seoul.domestic_cost_weight": (0.0, 4.0)},
+        samples=4,
+        replications=20,
+        seed=3,
+    )
     spec = yaml.safe_load(text)
     assert spec["fixed"] == {"seoul.assembly_opposition_seats": 130}
     return sa.parse(text)
@@ -138,8 +154,7 @@ def test_a_dashboard_design_runs_and_is_analysed_by_the_sweeps_package(tmp_path)
     sw = sa.run(design, progress=lambda i, n: ticks.append((i, n)), root=tmp_path)
     result = sa.analyse(sw)
     assert result.method == "morris"
-    assert set(result.table["parameter"]) == {"seoul.threat_weight",
-                                              "seoul.domestic_cost_weight"}
+    assert set(result.table["parameter"]) == {"seoul.threat_weight", "seoul.domestic_cost_weight"}
     frame = sa.index_frame(result, result.outcomes[0])
     assert set(frame["index"]) == {"mu* (mean |effect|)", "sigma"}
     # a second run of the same design reuses the finished sweep
@@ -150,14 +165,31 @@ def test_a_dashboard_design_runs_and_is_analysed_by_the_sweeps_package(tmp_path)
 def test_loading_reads_what_redline_analyze_writes(tmp_path):
     analysis = tmp_path / "analysis"
     analysis.mkdir()
-    pd.DataFrame({"outcome": ["lethal_aid"] * 2, "parameter": ["a.b", "c.d"], "S1": [0.1, 0.4],
-                  "S1_conf": [0.02, 0.05], "ST": [0.2, 0.6], "ST_conf": [0.03, 0.04]}
-                 ).to_csv(analysis / "sobol.csv", index=False)
-    pd.DataFrame({"box": [1], "parameter": ["a.b"], "low": [0.2], "high": [0.5],
-                  "design_low": [0.0], "design_high": [1.0], "unit": ["x"], "quasi_p": [0.01]}
-                 ).to_csv(analysis / "discover-lethal_aid.csv", index=False)
+    pd.DataFrame(
+        {
+            "outcome": ["lethal_aid"] * 2,
+            "parameter": ["a.b", "c.d"],
+            "S1": [0.1, 0.4],
+            "S1_conf": [0.02, 0.05],
+            "ST": [0.2, 0.6],
+            "ST_conf": [0.03, 0.04],
+        }
+    ).to_csv(analysis / "sobol.csv", index=False)
+    pd.DataFrame(
+        {
+            "box": [1],
+            "parameter": ["a.b"],
+            "low": [0.2],
+            "high": [0.5],
+            "design_low": [0.0],
+            "design_high": [1.0],
+            "unit": ["x"],
+            "quasi_p": [0.01],
+        }
+    ).to_csv(analysis / "discover-lethal_aid.csv", index=False)
     pd.DataFrame({"box": [1], "coverage": [0.7], "density": [0.9]}).to_csv(
-        analysis / "discover-lethal_aid-boxes.csv", index=False)
+        analysis / "discover-lethal_aid-boxes.csv", index=False
+    )
     loaded = sa.load(tmp_path)
     assert loaded.method == "sobol" and loaded.outcomes == ["lethal_aid"]
     assert sa.index_frame(loaded, "lethal_aid")["value"].tolist() == [0.1, 0.4, 0.2, 0.6]
@@ -177,20 +209,28 @@ def test_loading_a_bad_directory_is_a_clear_error(tmp_path):
 
 
 def test_a_design_too_big_for_the_page_is_refused():
-    text = sa.design_yaml("november-2024", {}, "sobol", {"nato.pressure": (0.0, 1.0),
-                                                          "seoul.threat_weight": (0.0, 8.0)},
-                          samples=4096, replications=200, seed=1)
+    text = sa.design_yaml(
+        "november-2024",
+        {},
+        "sobol",
+        {"nato.pressure": (0.0, 1.0), "seoul.threat_weight": (0.0, 8.0)},
+        samples=4096,
+        replications=200,
+        seed=1,
+    )
     with pytest.raises(InputError, match="redline sweep"):
         sa.parse(text)
 
 
 # ---------------------------------------------------------------- evidence
 
+
 def test_evidence_table_quotes_sources_and_flags_assumptions():
     base = load_scenario("november-2024")
     values = base.with_overrides({"nato.pressure": 0.9}).flat_parameters()
     table = evidence.parameter_table(values, base.flat_parameters(), load_register()).set_index(
-        "parameter")
+        "parameter"
+    )
     assert len(table) == len(SPECS)
     assert table["assumption"].sum() == sum(s.is_assumption for s in SPECS.values())
     row = table.loc["seoul.public_opposition"]

@@ -23,15 +23,21 @@ TIMEOUT = 60
 
 # ---------------------------------------------------------------- pure helpers
 
+
 def test_join_links_carry_room_and_seat_but_no_token():
     link = g.join_link("http://10.0.0.5:8501/", "ab12cd34", "seoul")
     assert link == "http://10.0.0.5:8501/game?room=ab12cd34&seat=seoul"
     assert "token" not in link
-    assert g.rejoin_link("http://h:1", "ab12cd34", "t0k-en") == "http://h:1/game?room=ab12cd34&token=t0k-en"
+    assert (
+        g.rejoin_link("http://h:1", "ab12cd34", "t0k-en")
+        == "http://h:1/game?room=ab12cd34&token=t0k-en"
+    )
     assert g.base_url("http://h:1/game?room=x&seat=seoul") == "http://h:1"
     assert g.base_url("http://h:1/") == "http://h:1"
     assert g.read_link({"room": ["a", "b"], "seat": "moscow", "scenario": "x"}) == {
-        "room": "b", "seat": "moscow"}
+        "room": "b",
+        "seat": "moscow",
+    }
 
 
 def test_rooms_path_follows_the_environment(monkeypatch, tmp_path):
@@ -51,20 +57,27 @@ def test_player_seats_are_checked():
 
 def test_custom_event_changes_are_read_by_dotted_name():
     assert g.parse_changes("seoul.public_opposition = 0.5\nnato.pressure=0.8") == {
-        "seoul.public_opposition": 0.5, "nato.pressure": 0.8}
+        "seoul.public_opposition": 0.5,
+        "nato.pressure": 0.8,
+    }
     assert g.parse_changes("seoul.assembly_approval_required = false") == {
-        "seoul.assembly_approval_required": False}
-    for text, words in [("seoul.bogus = 1", "seoul.bogus"), ("seoul.public_opposition = lots",
-                                                               "not a valid value"),
-                        ("seoul.public_opposition", "no '='"), ("  ", "no parameter changes")]:
+        "seoul.assembly_approval_required": False
+    }
+    for text, words in [
+        ("seoul.bogus = 1", "seoul.bogus"),
+        ("seoul.public_opposition = lots", "not a valid value"),
+        ("seoul.public_opposition", "no '='"),
+        ("  ", "no parameter changes"),
+    ]:
         with pytest.raises(InputError) as info:
             g.parse_changes(text)
         assert words in info.value.render()
 
 
 def test_options_show_the_blocking_rule_and_the_assembly_note():
-    sc = load_scenario("november-2024", overrides={"seoul.initial_rung": 2,
-                                                    "seoul.step_by_step": False})
+    sc = load_scenario(
+        "november-2024", overrides={"seoul.initial_rung": 2, "seoul.step_by_step": False}
+    )
     game = Game(sc, seed=3, seats={"seoul": "player"})
     options = game.options("seoul")
     rows = {r["option"]: r for r in g.option_rows(options)}
@@ -72,8 +85,10 @@ def test_options_show_the_blocking_rule_and_the_assembly_note():
     assert not rows[troops.label]["allowed"] and "no_troops:" in rows[troops.label]["blocked by"]
     indirect = options["assistance"][3]
     assert rows[indirect.label]["allowed"]
-    assert rows[indirect.label]["note"] == "lethal supply needs National Assembly approval: " \
-                                           "a vote will be held"
+    assert (
+        rows[indirect.label]["note"] == "lethal supply needs National Assembly approval: "
+        "a vote will be held"
+    )
     assert g.option_label(troops).endswith("(blocked: no_troops)")
     assert "a vote will be held" in g.option_label(indirect)
     # the picker starts at the present rung, or at the first allowed option
@@ -87,8 +102,10 @@ def test_risk_sentences_and_the_other_actors_next_month(nov):
     risk = game.risk("seoul", {"assistance": 1}, reps=400, months=3)
     lines = g.risk_sentences("seoul", options, {"assistance": 1}, risk)
     collapse = risk["within"]["relations_collapsed"]
-    assert lines[0] == (f"If Seoul plays assistance: {options['assistance'][1].label} now, "
-                        f"relations collapse within 3 months in {collapse:.0%} of 400 worlds.")
+    assert lines[0] == (
+        f"If Seoul plays assistance: {options['assistance'][1].label} now, "
+        f"relations collapse within 3 months in {collapse:.0%} of 400 worlds."
+    )
     rows = g.next_month_rows("seoul", risk)
     assert {r["actor"] for r in rows} == {"Moscow", "Pyongyang", "NATO"}, "own seat left out"
     posture = [r["share of worlds"] for r in rows if r["decision"] == "posture towards Seoul"]
@@ -104,19 +121,24 @@ def test_month_lines_and_replay_tell_what_was_played(nov):
     assert r["month"] == "2024-12" and r["injects"] == ["atrocity (shelling of a city)"]
     assert r["moves"] == {"seoul": "assistance: humanitarian, reconstruction and financial aid"}
     assert r["lines"][0] == "Inject: shelling of a city"
-    assert any(line.startswith("Seoul assistance: humanitarian") and "(team)" in line
-               for line in r["lines"])
+    assert any(
+        line.startswith("Seoul assistance: humanitarian") and "(team)" in line
+        for line in r["lines"]
+    )
     assert r["after"]["seoul_rung"] == "humanitarian, reconstruction and financial aid"
     with pytest.raises(InputError):
         g.replay(game, 2)
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"{not json", "not valid JSON"),
-    (b'{"format": "something-else"}', "not a redline game file"),
-    (b"[" * 50_000, "JSON"),
-    (b"\xff\xfe\x00garbage", "JSON"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"format": "something-else"}', "not a redline game file"),
+        (b"[" * 50_000, "JSON"),
+        (b"\xff\xfe\x00garbage", "JSON"),
+    ],
+)
 def test_a_bad_game_file_is_one_input_error(data, words):
     with pytest.raises(InputError) as info:
         g.read_game_file("evil.json", data)
@@ -128,9 +150,12 @@ def test_a_hostile_or_edited_game_file_is_refused(nov):
     game.play_turn({"seoul": {"assistance": 1}})
     good = game.to_dict()
     assert len(g.read_game_file("ok.json", g.game_json(game).encode()).turns) == 1
-    for change in ({"seats": "everyone"}, {"seed": "abc"}, {"turns": [{"moves": "x"}]},
-                   {"turns": good["turns"] + [{"month": "2024-12",
-                                               "moves": {"seoul": {"assistance": 4}}}]}):
+    for change in (
+        {"seats": "everyone"},
+        {"seed": "abc"},
+        {"turns": [{"moves": "x"}]},
+        {"turns": good["turns"] + [{"month": "2024-12", "moves": {"seoul": {"assistance": 4}}}]},
+    ):
         with pytest.raises(InputError) as info:
             g.read_game_file("edited.json", json.dumps(good | change).encode())
         assert info.value.file == "edited.json"
@@ -156,6 +181,7 @@ def test_a_restored_room_continues_the_game_and_its_stamp_moves(tmp_path, nov):
 
 
 # ---------------------------------------------------------------- the page (AppTest)
+
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
@@ -204,8 +230,11 @@ def test_facilitator_creates_a_room_with_join_links(db):
     token = fac.session_state["game_token"]
     assert sum(token in c for c in codes) == 1, "only the facilitator's own link has the token"
     game, meta = Rooms(db).load(room)
-    assert game.seats == {"seoul": "player", "moscow": "player", "pyongyang": "model",
-                          "nato": "model"} and game.seed == 3 and meta["facilitator"] == token
+    assert (
+        game.seats == {"seoul": "player", "moscow": "player", "pyongyang": "model", "nato": "model"}
+        and game.seed == 3
+        and meta["facilitator"] == token
+    )
 
 
 def test_a_room_from_the_current_dashboard_settings(db):
@@ -322,11 +351,14 @@ def test_a_token_link_rejoins_and_a_bad_one_says_so(db):
     assert "game_room" not in bad.session_state
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"{not json", "not valid JSON"),
-    (b'{"format": "redline-game/1", "scenario": {"name": 3}}', "scenario"),
-    (b'{"format": "redline-game/1", "scenario": null, "seats": []}', "evil.json"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"format": "redline-game/1", "scenario": {"name": 3}}', "scenario"),
+        (b'{"format": "redline-game/1", "scenario": null, "seats": []}', "evil.json"),
+    ],
+)
 def test_a_bad_game_upload_is_one_message(db, data, words):
     at = game_page()
     at.file_uploader(key="g_upload").set_value(("evil.json", data, "application/json"))
@@ -342,16 +374,18 @@ def test_a_saved_game_resumes_as_a_new_room_and_replays(db, nov):
     for k in (1, 1, 0):
         game.play_turn({"seoul": {"assistance": k}})
     at = game_page()
-    at.file_uploader(key="g_upload").set_value(("saved.json", g.game_json(game).encode(),
-                                                "application/json"))
+    at.file_uploader(key="g_upload").set_value(
+        ("saved.json", g.game_json(game).encode(), "application/json")
+    )
     ok(at.run())
     assert "continues 'saved.json' after 3 turn(s)" in texts(at.success)
     restored, _ = Rooms(db).load(at.session_state["game_room"])
     assert restored.state() == game.state()
     labels = [d.proto.label for d in at.get("download_button")]
-    assert labels == ["Game (JSON)", "After-action report (Markdown)",
-                      "After-action report (HTML)"]
+    assert labels == ["Game (JSON)", "After-action report (Markdown)", "After-action report (HTML)"]
     at.slider(key="g_replay").set_value(2)
     ok(at.run())
-    assert any(m.value.startswith("**2024-12** · moves: Seoul: assistance: non-lethal")
-               for m in at.markdown)
+    assert any(
+        m.value.startswith("**2024-12** · moves: Seoul: assistance: non-lethal")
+        for m in at.markdown
+    )

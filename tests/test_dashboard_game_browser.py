@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT))
 from dashboard import browser, serve  # noqa: E402
 from model.game.rooms import Rooms  # noqa: E402
 
+pytestmark = pytest.mark.browser
+
 SHOTS = ROOT / "build" / "dashboard-screenshots"
 MONTHS = ["2024-11", "2024-12", "2025-01", "2025-02"]
 WAIT = 60_000  # ms; generous, the machine is shared
@@ -81,10 +83,15 @@ def profiles(tmp_path: Path, n: int):
         contexts = []
         try:
             for _ in range(n):
-                contexts.append(p.chromium.launch_persistent_context(
-                    tempfile.mkdtemp(prefix="profile-", dir=tmp_path),
-                    executable_path=browser.CHROMIUM, args=browser.ARGS, headless=True,
-                    viewport={"width": 1400, "height": 1100}))
+                contexts.append(
+                    p.chromium.launch_persistent_context(
+                        tempfile.mkdtemp(prefix="profile-", dir=tmp_path),
+                        executable_path=browser.CHROMIUM,
+                        args=browser.ARGS,
+                        headless=True,
+                        viewport={"width": 1400, "height": 1100},
+                    )
+                )
             yield contexts
         finally:
             for ctx in contexts:
@@ -98,8 +105,10 @@ def shoot(page, name: str) -> None:
 
 def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, tmp_path):
     port = serve.free_port()
-    with serve.running(port=port, log=tmp_path / "streamlit-1.log") as url, \
-            profiles(tmp_path, 2) as (first, second):
+    with (
+        serve.running(port=port, log=tmp_path / "streamlit-1.log") as url,
+        profiles(tmp_path, 2) as (first, second),
+    ):
         # the facilitator (a tab in the first profile) creates the room
         fac = first.new_page()
         errors = watch_errors(fac)
@@ -111,7 +120,8 @@ def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, t
         idle(fac)
         # on a loaded machine the join links can render a moment after the message
         fac.get_by_test_id("stCode").filter(has_text=re.compile(r"seat=moscow")).first.wait_for(
-            timeout=WAIT)
+            timeout=WAIT
+        )
         links = codes(fac)
         seoul_link = next(x for x in links if x.endswith("seat=seoul"))
         moscow_link = next(x for x in links if x.endswith("seat=moscow"))
@@ -139,7 +149,8 @@ def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, t
             idle(seoul)
             if turn == 0:  # a second, conflicting move for the same seat and turn
                 seoul.get_by_test_id("stRadio").first.get_by_text(
-                    "humanitarian, reconstruction and financial aid").click()
+                    "humanitarian, reconstruction and financial aid"
+                ).click()
                 idle(seoul)
                 confirm(seoul)
                 refused = seoul.get_by_text(re.compile("seoul has already moved in turn 0"))
@@ -165,16 +176,19 @@ def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, t
         assert errors == [], errors
 
     # restart: a new server on the same port and the same rooms database
-    with serve.running(port=port, log=tmp_path / "streamlit-2.log") as url2, \
-            profiles(tmp_path, 1) as (third,):
+    with (
+        serve.running(port=port, log=tmp_path / "streamlit-2.log") as url2,
+        profiles(tmp_path, 1) as (third,),
+    ):
         assert url2 == url
         page = third.new_page()
         errors = watch_errors(page)
         page.goto(f"{url}/game?room={room}&token={token}")
         header(page, MONTHS[3]).wait_for(timeout=WAIT)
         idle(page)
-        assert page.get_by_role("heading", name=re.compile(
-            rf"Room {room} · facilitator · 2025-02 · turn 4")).is_visible()
+        assert page.get_by_role(
+            "heading", name=re.compile(rf"Room {room} · facilitator · 2025-02 · turn 4")
+        ).is_visible()
         for turn in range(3):
             assert page.get_by_text(f"{MONTHS[turn]} (turn {turn + 1})").count() >= 1
         assert token not in page.url, "the token leaves the address bar"

@@ -21,13 +21,23 @@ def test_empty_link_gives_the_defaults():
 
 
 def test_link_sets_scenario_parameters_reps_and_seed():
-    settings, messages = state.from_query({
-        "scenario": "red-line", "seoul.public_opposition": "0.6", "reps": "500", "seed": "7",
-        "seoul.step_by_step": "false", "seoul.assembly_opposition_seats": "130"})
+    settings, messages = state.from_query(
+        {
+            "scenario": "red-line",
+            "seoul.public_opposition": "0.6",
+            "reps": "500",
+            "seed": "7",
+            "seoul.step_by_step": "false",
+            "seoul.assembly_opposition_seats": "130",
+        }
+    )
     assert messages == []
     assert settings.scenario == "red-line" and settings.reps == 500 and settings.seed == 7
-    assert settings.changes == {"seoul.public_opposition": 0.6, "seoul.step_by_step": False,
-                                "seoul.assembly_opposition_seats": 130}
+    assert settings.changes == {
+        "seoul.public_opposition": 0.6,
+        "seoul.step_by_step": False,
+        "seoul.assembly_opposition_seats": 130,
+    }
     scenario = state.build_scenario(settings, {})
     assert scenario.parameters.seoul.public_opposition == 0.6
     assert scenario.parameters.seoul.assembly_opposition_seats == 130
@@ -35,28 +45,38 @@ def test_link_sets_scenario_parameters_reps_and_seed():
 
 def test_url_round_trip_keeps_dotted_names_and_values():
     settings = Settings("atrocity", (), 300, 9).with_changes(
-        {"war.ceasefire_hazard": 0.035, "nato.pressure": 0.9, "seoul.troops_excluded": False})
+        {"war.ceasefire_hazard": 0.035, "nato.pressure": 0.9, "seoul.troops_excluded": False}
+    )
     query = state.to_query(settings)
-    assert list(query) == ["scenario", "seoul.troops_excluded", "nato.pressure",
-                           "war.ceasefire_hazard", "reps", "seed"]  # registry order
+    assert list(query) == [
+        "scenario",
+        "seoul.troops_excluded",
+        "nato.pressure",
+        "war.ceasefire_hazard",
+        "reps",
+        "seed",
+    ]  # registry order
     assert query["war.ceasefire_hazard"] == "0.035" and query["seoul.troops_excluded"] == "false"
     again, messages = state.from_query(query)
     assert messages == [] and again == settings
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"seoul.public_opposition": "1.7"}, "seoul.public_opposition"),
-    ({"seoul.public_opposition": "lots"}, "seoul.public_opposition"),
-    ({"seoul.public_opposition": "nan"}, "seoul.public_opposition"),
-    ({"seoul.assembly_opposition_seats": "12.5"}, "seoul.assembly_opposition_seats"),
-    ({"seoul.step_by_step": "maybe"}, "seoul.step_by_step"),
-    ({"seoul.public_oppositon": "0.5"}, "seoul.public_oppositon"),
-    ({"reps": "0"}, "reps"),
-    ({"reps": "many"}, "reps"),
-    ({"seed": "-1"}, "seed"),
-    ({"scenario": "no-such-scenario"}, "scenario"),
-    ({"scenario": "upload:mine"}, "scenario"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"seoul.public_opposition": "1.7"}, "seoul.public_opposition"),
+        ({"seoul.public_opposition": "lots"}, "seoul.public_opposition"),
+        ({"seoul.public_opposition": "nan"}, "seoul.public_opposition"),
+        ({"seoul.assembly_opposition_seats": "12.5"}, "seoul.assembly_opposition_seats"),
+        ({"seoul.step_by_step": "maybe"}, "seoul.step_by_step"),
+        ({"seoul.public_oppositon": "0.5"}, "seoul.public_oppositon"),
+        ({"reps": "0"}, "reps"),
+        ({"reps": "many"}, "reps"),
+        ({"seed": "-1"}, "seed"),
+        ({"scenario": "no-such-scenario"}, "scenario"),
+        ({"scenario": "upload:mine"}, "scenario"),
+    ],
+)
 def test_a_bad_link_value_is_named_and_falls_back(params, field):
     settings, messages = state.from_query({**params, "nato.pressure": "0.9"})
     assert len(messages) == 1 and field in messages[0]
@@ -94,8 +114,9 @@ def test_widget_values_are_typed_and_rounded():
     assert state.tidy("seoul.assembly_opposition_seats", 150.0) == 150
     assert state.tidy("seoul.step_by_step", 0) is False
     base = load_scenario("november-2024")
-    changes = state.changes_against(base, {"seoul.public_opposition": 0.7420000000001,
-                                           "nato.pressure": 0.8})
+    changes = state.changes_against(
+        base, {"seoul.public_opposition": 0.7420000000001, "nato.pressure": 0.8}
+    )
     assert changes == {"nato.pressure": 0.8}
 
 
@@ -130,11 +151,16 @@ GOOD = (SCENARIO_DIR / "atrocity.yaml").read_bytes()
 HOSTILE = {
     "bad yaml": (b"name: [unclosed", "not valid YAML"),
     "unknown key": (b"name: x\nweapons: lots\n", "unknown key"),
-    "out of range": (b"name: x\nparameters:\n  seoul:\n    public_opposition: 3\n",
-                     "seoul.public_opposition"),
+    "out of range": (
+        b"name: x\nparameters:\n  seoul:\n    public_opposition: 3\n",
+        "seoul.public_opposition",
+    ),
     "python tag": (b"name: !!python/object/apply:os.system ['echo pwned']\n", "tag"),
-    "alias bomb": (b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a]\n"
-                   b"c: [*b, *b, *b, *b, *b, *b, *b]\n", "aliases"),
+    "alias bomb": (
+        b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a]\n"
+        b"c: [*b, *b, *b, *b, *b, *b, *b]\n",
+        "aliases",
+    ),
     "huge file": (b"# " + b"x" * 1_100_000 + b"\nname: x\n", "at most 1,000,000 bytes"),
     "deep nesting": (b"[" * 100_000, "nests too deeply"),
     "binary": (bytes(range(256)) * 4, "not valid YAML"),
@@ -165,8 +191,7 @@ def test_a_hostile_upload_is_one_clear_error_naming_the_file(case):
 
 
 def test_uploaded_scenarios_are_offered_and_found():
-    scenario = state.read_upload("atrocity.yaml", GOOD.replace(b"name: atrocity",
-                                                               b"name: my-room"))
+    scenario = state.read_upload("atrocity.yaml", GOOD.replace(b"name: atrocity", b"name: my-room"))
     uploads = {scenario.name: scenario}
     assert "upload:my-room" in state.scenario_keys(uploads)
     assert state.base_scenario("upload:my-room", uploads) is scenario

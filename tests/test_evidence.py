@@ -55,8 +55,11 @@ def test_register_has_both_documents_and_marks_the_outside_figure():
 
 
 def _source_texts():
-    for cand in (os.environ.get("REDLINE_SOURCE_TEXTS"), ROOT.parent / "shared" / "seeds",
-                 Path("/work/shared/seeds")):
+    for cand in (
+        os.environ.get("REDLINE_SOURCE_TEXTS"),
+        ROOT.parent / "shared" / "seeds",
+        Path("/work/shared/seeds"),
+    ):
         if cand and Path(cand).is_dir():
             return {p.name: p.read_text(encoding="utf-8") for p in Path(cand).glob("*.txt")}
     return None

@@ -14,7 +14,7 @@ from model.game.rooms import Rooms
 
 
 def model_only_trajectory(game):
-    return {k: v[:game.world.t, 0].copy() for k, v in game.world.series.items()}
+    return {k: v[: game.world.t, 0].copy() for k, v in game.world.series.items()}
 
 
 def test_a_game_with_no_players_is_replication_zero_of_simulate(nov):
@@ -34,10 +34,13 @@ def test_a_player_who_plays_the_models_own_choices_changes_nothing(nov):
     for log in auto.log:
         d = next(x for x in log["decisions"] if x["actor"] == "seoul")
         human.play_turn({"seoul": {"assistance": d["chosen_index"]}})
-    assert np.array_equal(model_only_trajectory(auto)["seoul_rung"],
-                          model_only_trajectory(human)["seoul_rung"])
-    assert np.array_equal(model_only_trajectory(auto)["moscow_posture"],
-                          model_only_trajectory(human)["moscow_posture"])
+    assert np.array_equal(
+        model_only_trajectory(auto)["seoul_rung"], model_only_trajectory(human)["seoul_rung"]
+    )
+    assert np.array_equal(
+        model_only_trajectory(auto)["moscow_posture"],
+        model_only_trajectory(human)["moscow_posture"],
+    )
 
 
 def test_blocked_option_cannot_be_played(nov):
@@ -67,14 +70,19 @@ def test_edited_game_file_with_a_blocked_move_is_refused(nov, tmp_path):
     assert info.value.file == "edited.json" and info.value.field.startswith("turns.1.moves.seoul")
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(data))
-    r = subprocess.run([sys.executable, "-m", "model", "report", str(path)], capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "model", "report", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2 and "blocked" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_assembly_vote_is_held_for_a_lethal_request():
-    sc = load_scenario("november-2024", overrides={"seoul.initial_rung": 2,
-                                                    "seoul.step_by_step": False})
+    sc = load_scenario(
+        "november-2024", overrides={"seoul.initial_rung": 2, "seoul.step_by_step": False}
+    )
     game = Game(sc, seed=3, seats={"seoul": "player"})
     opt = game.options("seoul")["assistance"][3]
     assert opt.allowed and "vote" in opt.note
@@ -125,7 +133,9 @@ def test_risk_view_plays_the_move_in_many_worlds(nov):
     game.play_turn({"seoul": {"assistance": 1}})
     allowed = [o.index for o in game.options("seoul")["assistance"] if o.allowed]
     risk_hold = game.risk("seoul", {"assistance": 1}, reps=500, months=3)
-    assert risk_hold["next_month"]["seoul"]["non-lethal military support and a monitoring team"] == 1.0
+    assert (
+        risk_hold["next_month"]["seoul"]["non-lethal military support and a monitoring team"] == 1.0
+    )
     assert abs(sum(risk_hold["next_month"]["moscow_posture"].values()) - 1) < 1e-9
     for key in ("relations_collapsed", "red_line_crossed", "lethal_aid"):
         assert 0 <= risk_hold["within"][key] <= 1
@@ -151,26 +161,59 @@ def test_report_matches_a_direct_simulate(nov):
 
 def test_terminal_play_writes_a_game_and_resumes(tmp_path):
     game_file = tmp_path / "g.json"
-    cmd = [sys.executable, "-m", "model", "play", "november-2024", "--seat", "seoul",
-           "--seed", "4", "--game", str(game_file)]
-    r = subprocess.run(cmd + ["--set"] if False else cmd, input="a\nr 1\n3\n1\n1\nq\n",
-                       capture_output=True, text=True, timeout=180)
+    cmd = [
+        sys.executable,
+        "-m",
+        "model",
+        "play",
+        "november-2024",
+        "--seat",
+        "seoul",
+        "--seed",
+        "4",
+        "--game",
+        str(game_file),
+    ]
+    r = subprocess.run(
+        cmd + ["--set"] if False else cmd,
+        input="a\nr 1\n3\n1\n1\nq\n",
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert r.returncode == 0, r.stderr
     assert "model:" in r.stdout and "within 3 months" in r.stdout
     assert "refused" in r.stdout, "a blocked option typed at the prompt is refused"
     assert "2024-11 adjudicated" in r.stdout and "2024-12 adjudicated" in r.stdout
     saved = json.loads(game_file.read_text())
     assert len(saved["turns"]) == 2
-    r = subprocess.run([sys.executable, "-m", "model", "play", "--resume", str(game_file),
-                        "--game", str(game_file)], input="1\n" * 30, capture_output=True,
-                       text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "model",
+            "play",
+            "--resume",
+            str(game_file),
+            "--game",
+            str(game_file),
+        ],
+        input="1\n" * 30,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "Game over" in r.stdout and "worlds from this start" in r.stdout
     assert len(json.loads(game_file.read_text())["turns"]) == 24
     assert game_file.with_suffix(".md").exists()
     out = tmp_path / "r.html"
-    r = subprocess.run([sys.executable, "-m", "model", "report", str(game_file), "--out", str(out)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "model", "report", str(game_file), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0 and out.read_text().startswith("<!doctype html>")
 
 
@@ -194,10 +237,13 @@ def test_rooms_share_a_game_and_survive_a_restart(tmp_path, nov):
         rooms.submit(room, moscow, 0, {"posture": 3})  # blocked: one rung a month
     assert rooms.submit(room, moscow, 0, {"reward": 1, "posture": 1})["adjudicated"] is True
     # "restart": a new process opens the same database
-    code = ("import sys; from model.game.rooms import Rooms; g,_=Rooms(sys.argv[1]).load(sys.argv[2]);"
-            "print(len(g.turns), g.state()['seoul_rung'])")
-    r = subprocess.run([sys.executable, "-c", code, str(db), room], capture_output=True, text=True,
-                       timeout=60)
+    code = (
+        "import sys; from model.game.rooms import Rooms; g,_=Rooms(sys.argv[1]).load(sys.argv[2]);"
+        "print(len(g.turns), g.state()['seoul_rung'])"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(db), room], capture_output=True, text=True, timeout=60
+    )
     assert r.stdout.split() == ["1", "1"]
     rooms2 = Rooms(db)
     rooms2.facilitate(room, fac, "share", shared=True)

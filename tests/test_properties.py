@@ -28,13 +28,19 @@ def overrides(draw):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ov=overrides(), seed=st.integers(0, 2**32), name=st.sampled_from(
-    ["november-2024", "july-2024", "atrocity", "ceasefire-2025"]))
+@given(
+    ov=overrides(),
+    seed=st.integers(0, 2**32),
+    name=st.sampled_from(["november-2024", "july-2024", "atrocity", "ceasefire-2025"]),
+)
 def test_constraints_and_outcomes_hold(ov, seed, name):
     base = load_scenario(name)
     # keep the scenario's events inside a shorter horizon
-    base = base.model_copy(update={"events": [e for e in base.events
-                                              if e.month in base.months()[:ov["horizon_months"]]]})
+    base = base.model_copy(
+        update={
+            "events": [e for e in base.events if e.month in base.months()[: ov["horizon_months"]]]
+        }
+    )
     sc = base.with_overrides(ov)
     p = sc.parameters
     H = sc.horizon_months
@@ -76,17 +82,21 @@ def test_constraints_and_outcomes_hold(ov, seed, name):
     assert (reward >= floor).all()
 
     # outcomes are consistent: months within horizon, null exactly when it did not happen
-    for event, col in [("lethal_aid", "months_to_lethal_aid"),
-                       ("relations_collapsed", "months_to_collapse"),
-                       ("red_line_crossed", "months_to_red_line"),
-                       ("ceasefire", "months_to_ceasefire"),
-                       ("offensive_weapons", "months_to_offensive_weapons"),
-                       ("troops_sent", "months_to_troops")]:
+    for event, col in [
+        ("lethal_aid", "months_to_lethal_aid"),
+        ("relations_collapsed", "months_to_collapse"),
+        ("red_line_crossed", "months_to_red_line"),
+        ("ceasefire", "months_to_ceasefire"),
+        ("offensive_weapons", "months_to_offensive_weapons"),
+        ("troops_sent", "months_to_troops"),
+    ]:
         months = o[col]
         assert (months.isna() == ~o[event]).all()
         assert months.dropna().between(0, H).all()
     assert (o.lethal_aid == (o.seoul_max_rung >= LETHAL)).all()
     assert (o.offensive_weapons <= o.lethal_aid).all()
-    assert (o.relations_collapsed == collapsed[-1]).all() or (o.relations_collapsed >= collapsed[-1]).all()
+    assert (o.relations_collapsed == collapsed[-1]).all() or (
+        o.relations_collapsed >= collapsed[-1]
+    ).all()
     assert pd.api.types.is_integer_dtype(o.months_to_lethal_aid)
     assert len(res.months) == H and res.timeseries.month.nunique() == H

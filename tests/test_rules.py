@@ -1,12 +1,11 @@
 """Each named rule of section 1 (a-h) binds, tested on its own."""
 
 import numpy as np
+from conftest import EAGER, first_month, run
 
-from model import load_scenario, simulate
+from model import simulate
 from model.agents import LETHAL, TROOPS
 from model.model import RedlineModel
-
-from conftest import EAGER, first_month, run
 
 
 def eager(**extra):
@@ -35,15 +34,22 @@ def test_opinion_moves_with_atrocity_troops_and_red_line():
     troops = run("july-2024", reps=200, **quiet)
     deployed = np.diff(troops.series["pyongyang_troops"].astype(int), axis=0) > 0
     month, rep = np.argwhere(deployed)[0]
-    before, after = troops.series["public_opposition"][month:month + 2, rep]
+    before, after = troops.series["public_opposition"][month : month + 2, rep]
     assert after < before, "a troop deployment lowers opposition"
 
 
 # b. National Assembly approval -------------------------------------------------------
 def test_no_lethal_rung_without_a_passed_vote():
-    res = run(reps=1000, **eager(**{"seoul.assembly_opposition_seats": 300,
-                                   "seoul.party_discipline": 1.0,
-                                   "seoul.opposition_party_threshold": 0.8}))
+    res = run(
+        reps=1000,
+        **eager(
+            **{
+                "seoul.assembly_opposition_seats": 300,
+                "seoul.party_discipline": 1.0,
+                "seoul.opposition_party_threshold": 0.8,
+            }
+        ),
+    )
     o = res.outcomes
     assert o.assembly_votes.sum() > 50, "Seoul keeps asking"
     assert o.assembly_approvals.sum() <= 10, "a hostile Assembly almost never approves"
@@ -68,13 +74,16 @@ def test_bigger_opposition_makes_votes_fail_more():
     def pass_rate(seats):
         o = run(reps=1000, **eager(**{"seoul.assembly_opposition_seats": seats})).outcomes
         return o.assembly_approvals.sum() / max(o.assembly_votes.sum(), 1)
+
     assert pass_rate(200) < pass_rate(100)
 
 
 # c. 60-day stockpile -------------------------------------------------------------------
 def test_transfers_never_take_stockpile_below_the_floor():
-    res = run(reps=800, **eager(**{"seoul.assembly_approval_required": False,
-                                   "seoul.stockpile_days": 64.0}))
+    res = run(
+        reps=800,
+        **eager(**{"seoul.assembly_approval_required": False, "seoul.stockpile_days": 64.0}),
+    )
     assert res.outcomes.shells_transferred.sum() > 0
     assert res.series["stockpile_days"].min() >= 60.0 - 1e-9
     assert (res.outcomes.min_stockpile_days >= 60.0 - 1e-9).all()
@@ -82,8 +91,10 @@ def test_transfers_never_take_stockpile_below_the_floor():
 
 def test_higher_floor_means_fewer_shells_and_production_refills():
     lo = run(reps=600, **eager(**{"seoul.assembly_approval_required": False}))
-    hi = run(reps=600, **eager(**{"seoul.assembly_approval_required": False,
-                                  "seoul.min_stockpile_days": 66.0}))
+    hi = run(
+        reps=600,
+        **eager(**{"seoul.assembly_approval_required": False, "seoul.min_stockpile_days": 66.0}),
+    )
     assert hi.outcomes.shells_transferred.sum() < lo.outcomes.shells_transferred.sum()
     stock = lo.series["stockpile_days"]
     sent = lo.series["shells_transferred"]
@@ -104,12 +115,16 @@ def test_stockpile_rule_blocks_a_rung_it_cannot_feed(nov):
 # d. step by step -------------------------------------------------------------------------
 def test_at_most_max_rungs_per_step():
     for k in (1, 2):
-        res = run(reps=500, **eager(**{"seoul.assembly_approval_required": False,
-                                       "seoul.max_rungs_per_step": k}))
+        res = run(
+            reps=500,
+            **eager(**{"seoul.assembly_approval_required": False, "seoul.max_rungs_per_step": k}),
+        )
         rung = np.vstack([np.full(500, 1), res.series["seoul_rung"].astype(int)])
         assert np.abs(np.diff(rung, axis=0)).max() <= k
-    free = run(reps=500, **eager(**{"seoul.assembly_approval_required": False,
-                                    "seoul.step_by_step": False}))
+    free = run(
+        reps=500,
+        **eager(**{"seoul.assembly_approval_required": False, "seoul.step_by_step": False}),
+    )
     rung = np.vstack([np.full(500, 1), free.series["seoul_rung"].astype(int)])
     assert np.abs(np.diff(rung, axis=0)).max() > 1, "without the doctrine Seoul can jump"
 
@@ -125,8 +140,9 @@ def test_steps_up_only_as_corresponding_measures(nov):
     assert not blocked[1, 2], "new cooperation allows a step up"
     assert not blocked[2, 2], "an intolerable event allows a step up"
     m.nato.rung = np.array([0, 0, 0])
-    assert m.seoul.rule_corresponding_measures(np.array([4.0, 4.0, 4.0]))[1, 2], \
+    assert m.seoul.rule_corresponding_measures(np.array([4.0, 4.0, 4.0]))[1, 2], (
         "without NATO coordination no step up"
+    )
 
 
 def test_defensive_weapons_come_before_lethal_ones():
@@ -140,12 +156,21 @@ def test_defensive_weapons_come_before_lethal_ones():
 
 # e. no troops -------------------------------------------------------------------------------
 def test_troops_unreachable_while_excluded():
-    o = run(reps=1000, **eager(**{"seoul.assembly_approval_required": False,
-                                  "seoul.step_by_step": False})).outcomes
+    o = run(
+        reps=1000,
+        **eager(**{"seoul.assembly_approval_required": False, "seoul.step_by_step": False}),
+    ).outcomes
     assert not o.troops_sent.any()
-    o = run(reps=1000, **eager(**{"seoul.assembly_approval_required": False,
-                                  "seoul.step_by_step": False,
-                                  "seoul.troops_excluded": False})).outcomes
+    o = run(
+        reps=1000,
+        **eager(
+            **{
+                "seoul.assembly_approval_required": False,
+                "seoul.step_by_step": False,
+                "seoul.troops_excluded": False,
+            }
+        ),
+    ).outcomes
     assert o.troops_sent.any()
     assert (o.seoul_max_rung <= TROOPS).all()
 
@@ -154,7 +179,9 @@ def test_troops_unreachable_while_excluded():
 def test_lethal_supply_drives_moscow_toward_collapse():
     quiet = run(reps=1000)
     lethal = run(reps=1000, **{"seoul.initial_rung": 4})
-    assert lethal.outcomes.relations_collapsed.mean() > quiet.outcomes.relations_collapsed.mean() + 0.3
+    assert (
+        lethal.outcomes.relations_collapsed.mean() > quiet.outcomes.relations_collapsed.mean() + 0.3
+    )
 
 
 def test_indirect_supply_counts_as_direct_when_moscow_says_so():
@@ -241,8 +268,14 @@ def test_decisions_keep_terms_runner_up_and_blocking_rules(nov):
     seoul = [d for m in res.log for d in m["decisions"] if d["actor"] == "seoul"]
     assert len(seoul) == nov.horizon_months
     d = seoul[0]
-    assert set(d["terms_chosen"]) >= {"threat_response", "alliance_pressure", "domestic_cost",
-                                      "retaliation_risk", "economic_gain", "change_cost"}
+    assert set(d["terms_chosen"]) >= {
+        "threat_response",
+        "alliance_pressure",
+        "domestic_cost",
+        "retaliation_risk",
+        "economic_gain",
+        "change_cost",
+    }
     assert d["runner_up"] and d["terms_runner_up"]
     assert "no_troops" in d["blocked"]["troops"]
     assert 0 < d["probability"] <= 1

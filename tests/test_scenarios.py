@@ -5,8 +5,15 @@ import pytest
 from model import load_scenario, parse_scenario, scenario_names
 from model.scenario import EVENT_TYPES, dump_yaml
 
-REQUIRED = {"july-2024", "november-2024", "red-line", "atrocity", "assembly-majority",
-            "stockpile-crunch", "ceasefire-2025"}
+REQUIRED = {
+    "july-2024",
+    "november-2024",
+    "red-line",
+    "atrocity",
+    "assembly-majority",
+    "stockpile-crunch",
+    "ceasefire-2025",
+}
 
 
 def test_required_scenarios_ship():
@@ -28,7 +35,8 @@ def test_scenarios_encode_their_moments():
     assert nov.start == "2024-11" and nov.parameters.pyongyang.troops_deployed == 1
     assert nov.parameters.pyongyang.treaty_ratified
     assert [(e.month, e.type, e.value) for e in load_scenario("red-line").events] == [
-        ("2025-01", "technology_transfer", 3)]
+        ("2025-01", "technology_transfer", 3)
+    ]
     assert load_scenario("atrocity").events[0].type == "atrocity"
     assert load_scenario("assembly-majority").parameters.seoul.assembly_opposition_seats < 150
     assert load_scenario("ceasefire-2025").events[0].type == "ceasefire"
@@ -38,6 +46,7 @@ def test_scenarios_encode_their_moments():
 
 def test_every_event_type_runs():
     from model import simulate
+
     base = load_scenario("november-2024")
     values = {"technology_transfer": 4, "assembly_majority_change": 100, "poll_shift": -0.2}
     for kind in EVENT_TYPES:
@@ -62,6 +71,7 @@ def test_every_event_type_runs():
 
 def test_overrides_are_validated_with_names():
     from model import InputError
+
     with pytest.raises(InputError) as info:
         load_scenario("november-2024", overrides={"seoul.approval": 3})
     assert info.value.field == "seoul.approval" and "0.0 to 1.0" in info.value.allowed

@@ -44,15 +44,25 @@ def sweep_of(tmp, text, name):
 def sweeps(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("analyze")
     return {
-        "sobol": sweep_of(tmp, COMMON + FACTORS + "sampler: sobol\nsamples: 64\nreplications: 60\n",
-                          "sobol"),
-        "morris": sweep_of(tmp, COMMON + FACTORS + "sampler: morris\nsamples: 12\n"
-                           "replications: 150\n", "morris"),
-        "lhs": sweep_of(tmp, COMMON + FACTORS + "  seoul.step_by_step: {levels: [false, true]}\n"
-                        "sampler: lhs\nsamples: 300\nreplications: 60\n", "lhs"),
-        "grid": sweep_of(tmp, COMMON + "sampler: grid\nreplications: 200\nfactors:\n"
-                         "  war.ceasefire_hazard: {levels: [0.0, 0.05]}\n"
-                         "  seoul.step_by_step: {levels: [true, false]}\n", "grid"),
+        "sobol": sweep_of(
+            tmp, COMMON + FACTORS + "sampler: sobol\nsamples: 64\nreplications: 60\n", "sobol"
+        ),
+        "morris": sweep_of(
+            tmp, COMMON + FACTORS + "sampler: morris\nsamples: 12\nreplications: 150\n", "morris"
+        ),
+        "lhs": sweep_of(
+            tmp,
+            COMMON + FACTORS + "  seoul.step_by_step: {levels: [false, true]}\n"
+            "sampler: lhs\nsamples: 300\nreplications: 60\n",
+            "lhs",
+        ),
+        "grid": sweep_of(
+            tmp,
+            COMMON + "sampler: grid\nreplications: 200\nfactors:\n"
+            "  war.ceasefire_hazard: {levels: [0.0, 0.05]}\n"
+            "  seoul.step_by_step: {levels: [true, false]}\n",
+            "grid",
+        ),
         "tmp": tmp,
     }
 
@@ -64,14 +74,21 @@ def invoke(*args):
 
 # --- summary -----------------------------------------------------------------------------------
 
+
 def test_summary_tables_per_design_point(sweeps):
     out = sweeps["grid"]
     r = invoke(out)
     assert r.exit_code == 0, r.output
     wide = pd.read_csv(out / "analysis" / "summary.csv")
     assert len(wide) == 4 and list(wide["point"]) == [0, 1, 2, 3]
-    assert {"war.ceasefire_hazard", "seoul.step_by_step", "ceasefire", "ceasefire_ci_low",
-            "ceasefire_median_months", "final_public_opposition_mean"} <= set(wide.columns)
+    assert {
+        "war.ceasefire_hazard",
+        "seoul.step_by_step",
+        "ceasefire",
+        "ceasefire_ci_low",
+        "ceasefire_median_months",
+        "final_public_opposition_mean",
+    } <= set(wide.columns)
     # no ceasefire is possible at hazard 0; at 5% a month over 24 months most worlds see one
     assert (wide.loc[wide["war.ceasefire_hazard"] == 0.0, "ceasefire"] == 0).all()
     assert (wide.loc[wide["war.ceasefire_hazard"] == 0.05, "ceasefire"] > 0.6).all()
@@ -95,10 +112,14 @@ def test_summary_can_be_limited_to_chosen_outcomes(sweeps):
 
 # --- Sobol' ------------------------------------------------------------------------------------
 
+
 def test_sobol_indices_are_labelled_by_parameter_name(sweeps):
     idx = sobol_indices(open_sweep(sweeps["sobol"]))
-    assert set(idx.table["parameter"]) == {"war.ceasefire_hazard", "seoul.public_opposition",
-                                           "decision.rationality"}
+    assert set(idx.table["parameter"]) == {
+        "war.ceasefire_hazard",
+        "seoul.public_opposition",
+        "decision.rationality",
+    }
     by = idx.table.set_index(["outcome", "parameter"])
     assert by.loc[("ceasefire", "war.ceasefire_hazard"), "ST"] > 0.7
     for other in ("seoul.public_opposition", "decision.rationality"):
@@ -106,7 +127,8 @@ def test_sobol_indices_are_labelled_by_parameter_name(sweeps):
     assert by.loc[("final_public_opposition", "seoul.public_opposition"), "ST"] > 0.5
     assert (idx.table[["S1_conf", "ST_conf"]] >= 0).all().all()
     assert idx.second_order is not None and len(idx.second_order) == 3 * len(
-        idx.table["outcome"].unique())
+        idx.table["outcome"].unique()
+    )
     assert "troops_sent" in idx.skipped  # never happens here: no variance to apportion
 
 
@@ -139,6 +161,7 @@ def test_sobol_command_writes_tables_and_plots(sweeps):
 
 # --- Morris ------------------------------------------------------------------------------------
 
+
 def test_morris_indices_are_labelled_by_parameter_name(sweeps):
     idx = morris_indices(open_sweep(sweeps["morris"]))
     by = idx.table.set_index(["outcome", "parameter"])
@@ -160,6 +183,7 @@ def test_morris_command_writes_tables_and_plots(sweeps):
 
 
 # --- discovery ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("algorithm", ["prim", "tree"])
 def test_discovery_finds_the_hazard_that_makes_a_ceasefire_likely(sweeps, algorithm):
@@ -196,17 +220,25 @@ def test_boolean_factors_are_reported_as_booleans(sweeps):
 
 # --- errors ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("which,args,field", [
-    ("lhs", ["--method", "sobol"], "--method"),
-    ("sobol", ["--method", "morris"], "--method"),
-    ("lhs", ["--method", "magic"], "--method"),
-    ("lhs", ["--method", "discover"], "--outcome"),
-    ("lhs", ["--method", "discover", "--outcome", "final_public_opposition"], "--outcome"),
-    ("lhs", ["--method", "discover", "--outcome", "nukes"], "--outcome"),
-    ("lhs", ["--method", "discover", "--outcome", "troops_sent"], "--threshold"),
-    ("lhs", ["--method", "discover", "--outcome", "ceasefire", "--threshold", "0"], "--threshold"),
-    ("sobol", ["--method", "sobol", "--outcome", "shells_transferred"], "--outcome"),
-])
+
+@pytest.mark.parametrize(
+    "which,args,field",
+    [
+        ("lhs", ["--method", "sobol"], "--method"),
+        ("sobol", ["--method", "morris"], "--method"),
+        ("lhs", ["--method", "magic"], "--method"),
+        ("lhs", ["--method", "discover"], "--outcome"),
+        ("lhs", ["--method", "discover", "--outcome", "final_public_opposition"], "--outcome"),
+        ("lhs", ["--method", "discover", "--outcome", "nukes"], "--outcome"),
+        ("lhs", ["--method", "discover", "--outcome", "troops_sent"], "--threshold"),
+        (
+            "lhs",
+            ["--method", "discover", "--outcome", "ceasefire", "--threshold", "0"],
+            "--threshold",
+        ),
+        ("sobol", ["--method", "sobol", "--outcome", "shells_transferred"], "--outcome"),
+    ],
+)
 def test_analysis_that_does_not_fit_exits_2(sweeps, which, args, field):
     r = invoke(sweeps[which], *args)
     assert r.exit_code == 2, r.output

@@ -54,10 +54,16 @@ def assert_same_sweep(a: Path, b: Path):
     assert list(ba) == list(bb) and ba
     for name in ba:
         pd.testing.assert_frame_equal(ba[name], bb[name], check_exact=True)
-    pd.testing.assert_frame_equal(pd.read_parquet(a / "summary.parquet"),
-                                  pd.read_parquet(b / "summary.parquet"), check_exact=True)
-    pd.testing.assert_frame_equal(pd.read_parquet(a / "design.parquet"),
-                                  pd.read_parquet(b / "design.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(a / "summary.parquet"),
+        pd.read_parquet(b / "summary.parquet"),
+        check_exact=True,
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(a / "design.parquet"),
+        pd.read_parquet(b / "design.parquet"),
+        check_exact=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,21 +81,25 @@ def test_two_worker_processes_give_identical_results(serial, tmp_path):
     assert_same_sweep(one, tmp_path / "two")
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_results(serial, tmp_path):
     """A real LocalCluster on loopback, joined by address (as a remote cluster is)."""
     from dask.distributed import LocalCluster
 
     design, one = serial
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        report = run_sweep(design, tmp_path / "remote", dask=cluster.scheduler_address,
-                           progress=False)
+        report = run_sweep(
+            design, tmp_path / "remote", dask=cluster.scheduler_address, progress=False
+        )
     assert report.executor["executor"] == "dask" and report.executor["cluster"] == "remote"
     assert report.executor["workers"] == 2
     assert_same_sweep(one, tmp_path / "remote")
 
 
+@pytest.mark.slow
 def test_dask_local_option_starts_its_own_cluster(serial, tmp_path, monkeypatch):
     design, one = serial
     # a LocalCluster started with Dask's defaults leaves this in our environment
@@ -108,13 +118,16 @@ def test_block_files_are_the_model_run_with_the_planned_seed(serial):
     rows = b.point_stop - b.point_start
     r = b.rep_stop - b.rep_start
     assert int(b.seed) == block_seed(17, 1)
-    varying = {n: coerce_column(n, np.repeat(points[n].to_numpy()[b.point_start:b.point_stop], r))
-               for n in design.names}
+    varying = {
+        n: coerce_column(n, np.repeat(points[n].to_numpy()[b.point_start : b.point_stop], r))
+        for n in design.names
+    }
     direct = simulate_outcomes(design.scenario, rows * r, int(b.seed), varying=varying)
     stored = pd.read_parquet(out / "blocks" / "block-000001.parquet")
     assert stored["point"].tolist() == list(np.repeat(np.arange(b.point_start, b.point_stop), r))
-    pd.testing.assert_frame_equal(stored.drop(columns=["point", "replication"]),
-                                  direct[design.columns], check_exact=True)
+    pd.testing.assert_frame_equal(
+        stored.drop(columns=["point", "replication"]), direct[design.columns], check_exact=True
+    )
     assert design.scenario.parameters.seoul.threat_weight == 8.0  # `fixed` reached the model
 
 
@@ -141,14 +154,19 @@ def test_summary_matches_summarize_on_each_points_replications(serial):
             assert got.loc[col, "mean"] == pytest.approx(mine[col].mean(), rel=1e-12, abs=1e-12)
             assert got.loc[col, "sd"] == pytest.approx(mine[col].std(), rel=1e-9, abs=1e-12)
         factor = design.names[0]
-        assert (got[factor] == mine.iloc[0:1].merge(
-            pd.read_parquet(out / "design.parquet"), on="point")[factor].iloc[0]).all()
+        assert (
+            got[factor]
+            == mine.iloc[0:1]
+            .merge(pd.read_parquet(out / "design.parquet"), on="point")[factor]
+            .iloc[0]
+        ).all()
 
 
 def test_points_split_over_blocks_are_merged_exactly(tmp_path):
     """More replications than a block holds: each point spans several blocks."""
-    text = SMALL.replace("samples: 24", "samples: 3").replace("replications: 40",
-                                                               "replications: 500")
+    text = SMALL.replace("samples: 24", "samples: 3").replace(
+        "replications: 40", "replications: 500"
+    )
     design = load_design(write(tmp_path, text))
     assert len(design.blocks()) == 3 * 3
     run_sweep(design, tmp_path / "out", workers=1, progress=False)
@@ -162,12 +180,17 @@ def test_points_split_over_blocks_are_merged_exactly(tmp_path):
         for event in EVENTS:
             assert got.loc[event, "count"] == want.loc[event, "count"]
             m = want.loc[event, "median_months"]
-            assert (np.isnan(got.loc[event, "median_months"]) if m is None or m != m
-                    else got.loc[event, "median_months"] == m)
+            assert (
+                np.isnan(got.loc[event, "median_months"])
+                if m is None or m != m
+                else got.loc[event, "median_months"] == m
+            )
         assert got.loc["final_public_opposition", "mean"] == pytest.approx(
-            mine["final_public_opposition"].mean(), rel=1e-12)
+            mine["final_public_opposition"].mean(), rel=1e-12
+        )
         assert got.loc["final_public_opposition", "sd"] == pytest.approx(
-            mine["final_public_opposition"].std(), rel=1e-9)
+            mine["final_public_opposition"].std(), rel=1e-9
+        )
 
 
 def test_manifest_records_design_seeds_versions_and_status(serial):
@@ -267,9 +290,13 @@ factors:
 
 
 def _start(design: Path, out: Path, *extra):
-    return subprocess.Popen([sys.executable, "-m", "model", "sweep", str(design), "--out",
-                             str(out), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "model", "sweep", str(design), "--out", str(out), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _wait_for_blocks(proc, out: Path, n: int):
@@ -278,8 +305,7 @@ def _wait_for_blocks(proc, out: Path, n: int):
         if blocks.is_dir() and len(list(blocks.glob("block-*.parquet"))) >= n:
             return
         time.sleep(0.05)
-    raise AssertionError(f"the sweep ended before {n} blocks were written: "
-                         f"{proc.communicate()[1]}")
+    raise AssertionError(f"the sweep ended before {n} blocks were written: {proc.communicate()[1]}")
 
 
 def _group_ends(pgid: int, patience: float = 20.0) -> bool:
@@ -310,6 +336,7 @@ def uninterrupted(tmp_path_factory):
     return path, tmp / "whole"
 
 
+@pytest.mark.slow
 def test_resume_after_kill_9_loses_nothing_and_repeats_nothing(uninterrupted, tmp_path):
     path, whole = uninterrupted
     out = tmp_path / "killed"
@@ -325,8 +352,23 @@ def test_resume_after_kill_9_loses_nothing_and_repeats_nothing(uninterrupted, tm
     assert 8 <= len(survivors) < total
     assert json.loads((out / "manifest.json").read_text())["status"] == "running"
 
-    r = subprocess.run([sys.executable, "-m", "model", "sweep", str(path), "--out", str(out),
-                        "--resume", "--workers", "2"], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "model",
+            "sweep",
+            str(path),
+            "--out",
+            str(out),
+            "--resume",
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     after = {p.name: p.stat().st_mtime_ns for p in (out / "blocks").glob("block-*.parquet")}
     assert len(after) == total
@@ -340,6 +382,7 @@ def test_resume_after_kill_9_loses_nothing_and_repeats_nothing(uninterrupted, tm
     assert_same_sweep(whole, out)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(uninterrupted, tmp_path):
     path, whole = uninterrupted
     out = tmp_path / "stopped"

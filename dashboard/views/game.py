@@ -39,6 +39,7 @@ def attempt(fn, *args, done: str = "", where: str = NOTICES, **kw):
 
 # ---------------------------------------------------------------- callbacks
 
+
 def on_create() -> None:
     ss = st.session_state
     try:
@@ -52,8 +53,11 @@ def on_create() -> None:
         notify("error", f"No room created: {exc.render()}")
         return
     enter(room, token)
-    notify("success", f"Room {room} created ({scenario.name}, seed {int(ss['g_seed'])}); "
-                      f"players hold {', '.join(players)}.")
+    notify(
+        "success",
+        f"Room {room} created ({scenario.name}, seed {int(ss['g_seed'])}); "
+        f"players hold {', '.join(players)}.",
+    )
 
 
 def on_claim(room: str | None = None, seat: str | None = None) -> None:
@@ -93,21 +97,38 @@ def on_submit(room: str, token: str, turn: int, decisions: tuple[str, ...]) -> N
     moves = {d: st.session_state[f"g_move_{turn}_{d}"] for d in decisions}
     out = attempt(rooms.submit, room, token, turn, moves, where=MOVE_NOTICES)
     if out:
-        notify("success", "Move committed." + (" Every team has moved: the month is adjudicated."
-                                                if out["adjudicated"] else
-                                                " Waiting for the other teams."), MOVE_NOTICES)
+        notify(
+            "success",
+            "Move committed."
+            + (
+                " Every team has moved: the month is adjudicated."
+                if out["adjudicated"]
+                else " Waiting for the other teams."
+            ),
+            MOVE_NOTICES,
+        )
 
 
 def on_facilitate(action: str, **kw) -> None:
-    attempt(rooms.facilitate, st.session_state[ROOM], st.session_state[TOKEN], action, **kw,
-            done=f"Done: {action}.")
+    attempt(
+        rooms.facilitate,
+        st.session_state[ROOM],
+        st.session_state[TOKEN],
+        action,
+        **kw,
+        done=f"Done: {action}.",
+    )
 
 
 def on_inject() -> None:
     ss = st.session_state
     kind = ss["g_event"]
-    on_facilitate("inject", kind=kind, note=ss.get("g_event_note", ""),
-                  value=float(ss["g_event_value"]) if g.needs_value(kind) else None)
+    on_facilitate(
+        "inject",
+        kind=kind,
+        note=ss.get("g_event_note", ""),
+        value=float(ss["g_event_value"]) if g.needs_value(kind) else None,
+    )
 
 
 def on_custom() -> None:
@@ -116,8 +137,9 @@ def on_custom() -> None:
     except InputError as exc:
         notify("error", f"Refused: {exc.render()}")
         return
-    on_facilitate("custom", note=st.session_state.get("g_custom_note") or "custom event",
-                  parameters=changes)
+    on_facilitate(
+        "custom", note=st.session_state.get("g_custom_note") or "custom event", parameters=changes
+    )
 
 
 def on_leave() -> None:
@@ -127,6 +149,7 @@ def on_leave() -> None:
 
 
 # ---------------------------------------------------------------- pieces
+
 
 def show_notices(where: str = NOTICES) -> None:
     for kind, text in st.session_state.pop(where, []):
@@ -165,16 +188,19 @@ def show_public(view: dict) -> None:
 
 
 def header(view: dict, who: str) -> None:
-    st.markdown(f"### Room {view['room']} · {who} · {view['state']['month']} · "
-                f"turn {view['turn'] + 1}")
+    st.markdown(
+        f"### Room {view['room']} · {who} · {view['state']['month']} · turn {view['turn'] + 1}"
+    )
     if view["finished"]:
         st.success("The game is over. The facilitator can download the after-action report.")
     elif view["paused"]:
         st.warning("The facilitator has paused the game: moves are kept, the month waits.")
     waiting = [s for s, h in view["seats"].items() if h == "player" and s not in view["moved"]]
     if waiting and not view["finished"]:
-        st.caption("Waiting for: " + ", ".join(waiting) + f". The page refreshes itself every "
-                   f"{REFRESH_SECONDS} seconds.")
+        st.caption(
+            "Waiting for: " + ", ".join(waiting) + f". The page refreshes itself every "
+            f"{REFRESH_SECONDS} seconds."
+        )
 
 
 def move_picker(room: str, token: str, view: dict, seat: str, version: int) -> None:
@@ -185,22 +211,35 @@ def move_picker(room: str, token: str, view: dict, seat: str, version: int) -> N
     start = g.default_moves(options, g.current_moves(seat, view["state"]))
     cols = st.columns(len(options))
     for col, (decision, opts) in zip(cols, options.items()):
-        col.radio(decision, [o.index for o in opts], index=start[decision],
-                  format_func=lambda k, opts=opts: g.option_label(opts[k]),
-                  key=f"g_move_{turn}_{decision}")
+        col.radio(
+            decision,
+            [o.index for o in opts],
+            index=start[decision],
+            format_func=lambda k, opts=opts: g.option_label(opts[k]),
+            key=f"g_move_{turn}_{decision}",
+        )
     moves = {d: st.session_state[f"g_move_{turn}_{d}"] for d in options}
     chosen = [options[d][k] for d, k in moves.items()]
     for o in chosen:
         if not o.allowed:
-            st.warning(f"'{o.label}' is blocked this month: " + "; ".join(
-                row["blocked by"] for row in g.option_rows({"x": [o]})))
+            st.warning(
+                f"'{o.label}' is blocked this month: "
+                + "; ".join(row["blocked by"] for row in g.option_rows({"x": [o]}))
+            )
         elif o.note:
             st.info(f"'{o.label}': {o.note}.")
     if "advice" in private:
         with st.expander("The model's advice: what it would choose for this seat"):
-            st.dataframe(g.advice_rows(private["advice"]), hide_index=True, width="stretch",
-                         column_config={"model's odds": st.column_config.ProgressColumn(
-                             "model's odds", format="percent", min_value=0, max_value=1)})
+            st.dataframe(
+                g.advice_rows(private["advice"]),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "model's odds": st.column_config.ProgressColumn(
+                        "model's odds", format="percent", min_value=0, max_value=1
+                    )
+                },
+            )
     else:
         st.caption("The facilitator has hidden the model's advice.")
     if all(o.allowed for o in chosen):
@@ -208,15 +247,30 @@ def move_picker(room: str, token: str, view: dict, seat: str, version: int) -> N
         st.markdown("**Risk view** (the move played now, the model playing everything else)")
         for line in g.risk_sentences(seat, options, moves, risk):
             st.markdown(f"- {line}")
-        st.dataframe(g.next_month_rows(seat, risk), hide_index=True, width="stretch",
-                     column_config={"share of worlds": st.column_config.ProgressColumn(
-                         "share of worlds", format="percent", min_value=0, max_value=1)})
+        st.dataframe(
+            g.next_month_rows(seat, risk),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "share of worlds": st.column_config.ProgressColumn(
+                    "share of worlds", format="percent", min_value=0, max_value=1
+                )
+            },
+        )
     if private["moved"]:
-        st.success(f"Your move for {view['state']['month']} is committed: "
-                   f"{g.move_text(options, private['move'] or {})}. A second, different move "
-                   "this month will be refused (the facilitator can undo).")
-    st.button("Confirm move", type="primary", key="g_confirm", on_click=on_submit,
-              args=(room, token, turn, tuple(options)), disabled=view["finished"])
+        st.success(
+            f"Your move for {view['state']['month']} is committed: "
+            f"{g.move_text(options, private['move'] or {})}. A second, different move "
+            "this month will be refused (the facilitator can undo)."
+        )
+    st.button(
+        "Confirm move",
+        type="primary",
+        key="g_confirm",
+        on_click=on_submit,
+        args=(room, token, turn, tuple(options)),
+        disabled=view["finished"],
+    )
     show_notices(MOVE_NOTICES)
 
 
@@ -256,8 +310,10 @@ def facilitator_page(room: str, token: str, view: dict) -> None:
         show_public(view)
         for seat, private in view["private"].items():
             if private["moved"]:
-                st.caption(f"{ACTOR_NAMES[seat]} has moved: "
-                           f"{g.move_text(private['options'], private['move'] or {})}")
+                st.caption(
+                    f"{ACTOR_NAMES[seat]} has moved: "
+                    f"{g.move_text(private['options'], private['move'] or {})}"
+                )
     with tabs[1]:
         controls(view, game)
     with tabs[2]:
@@ -266,24 +322,44 @@ def facilitator_page(room: str, token: str, view: dict) -> None:
             n = len(game.turns)
             turn = st.slider("Replay turn", 1, n, n, key="g_replay") if n > 1 else 1
             r = g.replay(game, turn - 1)
-            st.markdown(f"**{r['month']}** · moves: " + ("; ".join(
-                f"{ACTOR_NAMES[s]}: {m}" for s, m in r["moves"].items()) or "none")
-                + " · injects: " + ("; ".join(r["injects"]) or "none"))
+            st.markdown(
+                f"**{r['month']}** · moves: "
+                + ("; ".join(f"{ACTOR_NAMES[s]}: {m}" for s, m in r["moves"].items()) or "none")
+                + " · injects: "
+                + ("; ".join(r["injects"]) or "none")
+            )
             st.markdown("\n".join(f"- {line}" for line in r["lines"]))
-            st.caption("After the month: " + "; ".join(r["after"].values())
-                       + f"; public opposition {r['opposition']:.1%}")
+            st.caption(
+                "After the month: "
+                + "; ".join(r["after"].values())
+                + f"; public opposition {r['opposition']:.1%}"
+            )
     with tabs[3]:
         stem = g.file_stem(game, room)
-        st.download_button("Game (JSON)", data=g.game_json(game), file_name=f"{stem}.json",
-                           mime="application/json", key="g_dl_json", on_click="ignore")
-        st.download_button("After-action report (Markdown)",
-                           data=lambda: report.to_markdown(report.build(game)),
-                           file_name=f"{stem}-report.md", mime="text/markdown",
-                           key="g_dl_md", on_click="ignore")
-        st.download_button("After-action report (HTML)",
-                           data=lambda: report.to_html(report.build(game)),
-                           file_name=f"{stem}-report.html", mime="text/html",
-                           key="g_dl_html", on_click="ignore")
+        st.download_button(
+            "Game (JSON)",
+            data=g.game_json(game),
+            file_name=f"{stem}.json",
+            mime="application/json",
+            key="g_dl_json",
+            on_click="ignore",
+        )
+        st.download_button(
+            "After-action report (Markdown)",
+            data=lambda: report.to_markdown(report.build(game)),
+            file_name=f"{stem}-report.md",
+            mime="text/markdown",
+            key="g_dl_md",
+            on_click="ignore",
+        )
+        st.download_button(
+            "After-action report (HTML)",
+            data=lambda: report.to_html(report.build(game)),
+            file_name=f"{stem}-report.html",
+            mime="text/html",
+            key="g_dl_html",
+            on_click="ignore",
+        )
 
 
 def controls(view: dict, game) -> None:
@@ -298,8 +374,9 @@ def controls(view: dict, game) -> None:
     with c2:
         st.markdown("**Custom event** (parameter changes by dotted name)")
         st.text_input("What happens", key="g_custom_note")
-        st.text_area("Parameter changes", placeholder="seoul.public_opposition = 0.5",
-                     key="g_custom_params")
+        st.text_area(
+            "Parameter changes", placeholder="seoul.public_opposition = 0.5", key="g_custom_params"
+        )
         st.button("Apply custom event", on_click=on_custom, key="g_custom")
     pending = g.pending_text(game.pending)
     st.caption("Waiting for the coming month: " + ("; ".join(pending) if pending else "nothing"))
@@ -308,14 +385,27 @@ def controls(view: dict, game) -> None:
         b1.button("Resume", on_click=on_facilitate, args=("resume",), key="g_resume")
     else:
         b1.button("Pause", on_click=on_facilitate, args=("pause",), key="g_pause")
-    b2.button("Undo last turn", on_click=on_facilitate, args=("undo",), key="g_undo",
-              disabled=not game.turns)
-    b3.button("Hide model advice" if view["advice_visible"] else "Reveal model advice",
-              on_click=on_facilitate, args=("advice",),
-              kwargs={"visible": not view["advice_visible"]}, key="g_advice")
-    b4.button("Stop sharing private info" if view["shared"] else "Share private info",
-              on_click=on_facilitate, args=("share",), kwargs={"shared": not view["shared"]},
-              key="g_share")
+    b2.button(
+        "Undo last turn",
+        on_click=on_facilitate,
+        args=("undo",),
+        key="g_undo",
+        disabled=not game.turns,
+    )
+    b3.button(
+        "Hide model advice" if view["advice_visible"] else "Reveal model advice",
+        on_click=on_facilitate,
+        args=("advice",),
+        kwargs={"visible": not view["advice_visible"]},
+        key="g_advice",
+    )
+    b4.button(
+        "Stop sharing private info" if view["shared"] else "Share private info",
+        on_click=on_facilitate,
+        args=("share",),
+        kwargs={"shared": not view["shared"]},
+        key="g_share",
+    )
 
 
 def base() -> str:
@@ -329,8 +419,13 @@ def start_page(link: dict) -> None:
         room, seat = link["room"], link["seat"]
         st.markdown(f"#### Join room {room} as {ACTOR_NAMES[seat]}")
         st.text_input("Team name (optional)", key="g_team")
-        st.button(f"Claim {ACTOR_NAMES[seat]}", type="primary", key="g_claim_link",
-                  on_click=on_claim, args=(room, seat))
+        st.button(
+            f"Claim {ACTOR_NAMES[seat]}",
+            type="primary",
+            key="g_claim_link",
+            on_click=on_claim,
+            args=(room, seat),
+        )
     tabs = st.tabs(["Join a room", "Run a room (facilitator)", "Resume a saved game"])
     with tabs[0]:
         st.text_input("Room id", value=link.get("room", ""), key="g_join_room")
@@ -341,23 +436,40 @@ def start_page(link: dict) -> None:
         st.button("Rejoin", key="g_rejoin", on_click=on_rejoin)
     with tabs[1]:
         settings = session.current()
-        st.selectbox("Scenario", [CURRENT] + scenario_names(), key="g_scenario",
-                     format_func=lambda k: f"{k} ({settings.label()})" if k == CURRENT else k)
-        st.multiselect("Seats held by players (the model plays the others)", SEATS,
-                       default=["seoul", "moscow"], format_func=ACTOR_NAMES.get, key="g_players")
-        st.number_input("Seed", min_value=0, max_value=state.MAX_SEED, value=settings.seed,
-                        step=1, key="g_seed")
+        st.selectbox(
+            "Scenario",
+            [CURRENT] + scenario_names(),
+            key="g_scenario",
+            format_func=lambda k: f"{k} ({settings.label()})" if k == CURRENT else k,
+        )
+        st.multiselect(
+            "Seats held by players (the model plays the others)",
+            SEATS,
+            default=["seoul", "moscow"],
+            format_func=ACTOR_NAMES.get,
+            key="g_players",
+        )
+        st.number_input(
+            "Seed", min_value=0, max_value=state.MAX_SEED, value=settings.seed, step=1, key="g_seed"
+        )
         st.button("Create room", type="primary", key="g_create", on_click=on_create)
     with tabs[2]:
-        st.file_uploader("A game file (JSON) saved from this page or by `redline play`",
-                         type=["json"], key="g_upload", on_change=on_resume)
+        st.file_uploader(
+            "A game file (JSON) saved from this page or by `redline play`",
+            type=["json"],
+            key="g_upload",
+            on_change=on_resume,
+        )
 
 
 # ---------------------------------------------------------------- the page
 
 link = g.read_link(st.query_params.to_dict())
-if link.get("room") and link.get("token") and (
-        (link["room"], link["token"]) != (st.session_state.get(ROOM), st.session_state.get(TOKEN))):
+if (
+    link.get("room")
+    and link.get("token")
+    and ((link["room"], link["token"]) != (st.session_state.get(ROOM), st.session_state.get(TOKEN)))
+):
     on_rejoin(link["room"], link["token"])
     st.query_params.clear()  # the token leaves the address bar once it is in the session
 

@@ -10,32 +10,59 @@ current, scenario = session.current_scenario()
 flat = scenario.flat_parameters()
 
 st.markdown("### Sweep")
-st.caption(f"Starting from the Scenario page's settings: **{current.label()}**. Every point "
-           "uses the same seed, so neighbouring points differ because of the parameter, not "
-           "the dice.")
+st.caption(
+    f"Starting from the Scenario page's settings: **{current.label()}**. Every point "
+    "uses the same seed, so neighbouring points differ because of the parameter, not "
+    "the dice."
+)
 
 sweepable = list(SPECS)
 c1, c2, c3 = st.columns([1, 1, 1])
-n_factors = c1.radio("Parameters", [1, 2], horizontal=True, key="sweep_n",
-                     format_func=lambda n: "one (line)" if n == 1 else "two (heatmap)")
-reps = c2.select_slider("Replications per point", [100, 200, 500, 1000, 2000],
-                        value=500 if n_factors == 1 else 200, key=f"sweep_reps_{n_factors}")
+n_factors = c1.radio(
+    "Parameters",
+    [1, 2],
+    horizontal=True,
+    key="sweep_n",
+    format_func=lambda n: "one (line)" if n == 1 else "two (heatmap)",
+)
+reps = c2.select_slider(
+    "Replications per point",
+    [100, 200, 500, 1000, 2000],
+    value=500 if n_factors == 1 else 200,
+    key=f"sweep_reps_{n_factors}",
+)
 seed = c3.number_input("Seed", 0, state.MAX_SEED, value=current.seed, key="sweep_seed")
 
 
 def factor_controls(slot: str, default: str) -> sweep.Factor:
-    name = st.selectbox("Parameter", sweepable, index=sweepable.index(default),
-                        key=f"sweep_param_{slot}", format_func=lambda n: f"{n} ({SPECS[n].unit})")
+    name = st.selectbox(
+        "Parameter",
+        sweepable,
+        index=sweepable.index(default),
+        key=f"sweep_param_{slot}",
+        format_func=lambda n: f"{n} ({SPECS[n].unit})",
+    )
     spec = SPECS[name]
     if spec.kind is bool:
         st.caption("A switch: swept over false and true.")
         return sweep.Factor(name, 0, 1, 2)
     kind = int if spec.kind is int else float
-    lo, hi = st.slider("Range", kind(spec.lo), kind(spec.hi), (kind(spec.lo), kind(spec.hi)),
-                       step=state.step_for(spec), key=f"sweep_range_{slot}_{name}",
-                       format=state.number_format(spec, flat[name]))
-    points = st.slider("Points", 2, 41 if n_factors == 1 else 15, 11 if n_factors == 1 else 6,
-                       key=f"sweep_points_{slot}")
+    lo, hi = st.slider(
+        "Range",
+        kind(spec.lo),
+        kind(spec.hi),
+        (kind(spec.lo), kind(spec.hi)),
+        step=state.step_for(spec),
+        key=f"sweep_range_{slot}_{name}",
+        format=state.number_format(spec, flat[name]),
+    )
+    points = st.slider(
+        "Points",
+        2,
+        41 if n_factors == 1 else 15,
+        11 if n_factors == 1 else 6,
+        key=f"sweep_points_{slot}",
+    )
     st.caption(f"Now {exports.format_value(flat[name])} in this scenario.")
     return sweep.Factor(name, lo, hi, points)
 
@@ -53,39 +80,59 @@ try:
 except InputError as exc:
     ui.error(exc)
     st.stop()
-st.caption(f"{len(points)} points x {int(reps):,} replications = "
-           f"{len(points) * int(reps):,} replications.")
+st.caption(
+    f"{len(points)} points x {int(reps):,} replications = {len(points) * int(reps):,} replications."
+)
 
 if st.button("Run sweep", type="primary", key="sweep_run"):
     bar = st.progress(0.0, text="Running the sweep...")
     try:
-        frame = sweep.run(scenario, factors, int(reps), int(seed),
-                          progress=lambda i, n: bar.progress(i / n, text=f"Point {i} of {n}"))
+        frame = sweep.run(
+            scenario,
+            factors,
+            int(reps),
+            int(seed),
+            progress=lambda i, n: bar.progress(i / n, text=f"Point {i} of {n}"),
+        )
     except InputError as exc:
         bar.empty()
         ui.error(exc)
         st.stop()
     bar.empty()
-    st.session_state[RESULT] = {"design": design, "frame": frame, "factors": factors,
-                                "label": current.label()}
+    st.session_state[RESULT] = {
+        "design": design,
+        "frame": frame,
+        "factors": factors,
+        "label": current.label(),
+    }
 
 done = st.session_state.get(RESULT)
 if done is None:
     st.info("Choose the parameters and press **Run sweep**.")
     st.stop()
 if done["design"] != design:
-    st.warning("The settings above changed since this sweep ran; press **Run sweep** to update. "
-               f"Showing the last sweep (from {done['label']}).")
+    st.warning(
+        "The settings above changed since this sweep ran; press **Run sweep** to update. "
+        f"Showing the last sweep (from {done['label']})."
+    )
 
 frame, factors = done["frame"], done["factors"]
 if len(factors) == 1:
-    chosen = st.multiselect("Outcomes", list(charts.OUTCOMES), key="sweep_outcomes",
-                            default=["lethal_aid", charts.RETALIATION, "relations_collapsed"],
-                            format_func=lambda o: charts.OUTCOMES[o][0])
+    chosen = st.multiselect(
+        "Outcomes",
+        list(charts.OUTCOMES),
+        key="sweep_outcomes",
+        default=["lethal_aid", charts.RETALIATION, "relations_collapsed"],
+        format_func=lambda o: charts.OUTCOMES[o][0],
+    )
     spec = charts.sweep_line_chart(frame, factors[0].name, chosen or ["lethal_aid"])
 else:
-    outcome = st.selectbox("Outcome", list(charts.OUTCOMES), key="sweep_outcome",
-                           format_func=lambda o: charts.OUTCOMES[o][0])
+    outcome = st.selectbox(
+        "Outcome",
+        list(charts.OUTCOMES),
+        key="sweep_outcome",
+        format_func=lambda o: charts.OUTCOMES[o][0],
+    )
     spec = charts.sweep_heatmap(frame, factors[0].name, factors[1].name, outcome)
 ui.chart(spec, key="sweep_chart")
 with st.expander("Results table and downloads"):

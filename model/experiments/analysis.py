@@ -56,39 +56,60 @@ class Sweep:
         return rows["mean"].to_numpy(dtype=np.float64)
 
     def rows(self, outcome: str) -> pd.DataFrame:
-        return self.summary[self.summary["outcome"] == outcome].sort_values("point") \
+        return (
+            self.summary[self.summary["outcome"] == outcome]
+            .sort_values("point")
             .reset_index(drop=True)
+        )
 
     def check_outcomes(self, wanted: list[str] | None, option: str = "--outcome") -> list[str]:
         if not wanted:
             return self.outcomes
         for name in wanted:
             if name not in self.outcomes:
-                raise InputError(f"'{name}' is not an outcome of this sweep", field=option,
-                                 allowed=", ".join(self.outcomes))
+                raise InputError(
+                    f"'{name}' is not an outcome of this sweep",
+                    field=option,
+                    allowed=", ".join(self.outcomes),
+                )
         return list(wanted)
 
 
 def open_sweep(path: str | Path) -> Sweep:
     sweep_dir = SweepDir(path)
     if not sweep_dir.path.is_dir():
-        raise InputError("no such directory", file=str(path), field="DIR",
-                         allowed="a directory written by `redline sweep`")
+        raise InputError(
+            "no such directory",
+            file=str(path),
+            field="DIR",
+            allowed="a directory written by `redline sweep`",
+        )
     manifest = sweep_dir.read_manifest()
     if manifest.get("kind") != "redline sweep":
-        raise InputError("not a sweep directory (its manifest is of another kind)", file=str(path),
-                         field="DIR", allowed="a directory written by `redline sweep`")
+        raise InputError(
+            "not a sweep directory (its manifest is of another kind)",
+            file=str(path),
+            field="DIR",
+            allowed="a directory written by `redline sweep`",
+        )
     if manifest.get("status") != "complete" or not sweep_dir.file(SUMMARY).is_file():
         design = manifest.get("design", {}).get("file", "DESIGN")
-        raise InputError(f"the sweep is not complete (status: {manifest.get('status')})",
-                         file=str(path), field="DIR",
-                         allowed=f"a finished sweep; finish this one with `redline sweep {design} "
-                                 f"--out {path} --resume`")
+        raise InputError(
+            f"the sweep is not complete (status: {manifest.get('status')})",
+            file=str(path),
+            field="DIR",
+            allowed=f"a finished sweep; finish this one with `redline sweep {design} "
+            f"--out {path} --resume`",
+        )
     sample = sweep_dir.file(SAMPLE)
-    return Sweep(sweep_dir.path, manifest, pd.read_parquet(sweep_dir.file(DESIGN)),
-                 pd.read_parquet(sample) if sample.is_file() else None,
-                 # factor values are in design.parquet: leave out their copies on every row
-                 pd.read_parquet(sweep_dir.file(SUMMARY), columns=SUMMARY_COLUMNS))
+    return Sweep(
+        sweep_dir.path,
+        manifest,
+        pd.read_parquet(sweep_dir.file(DESIGN)),
+        pd.read_parquet(sample) if sample.is_file() else None,
+        # factor values are in design.parquet: leave out their copies on every row
+        pd.read_parquet(sweep_dir.file(SUMMARY), columns=SUMMARY_COLUMNS),
+    )
 
 
 def wide_table(sweep: Sweep, outcomes: list[str] | None = None) -> pd.DataFrame:
@@ -110,6 +131,7 @@ def wide_table(sweep: Sweep, outcomes: list[str] | None = None) -> pd.DataFrame:
 def overview(sweep: Sweep, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Across design points: how far each outcome moves, and where it is highest."""
     from .summary import overview_of
+
     return overview_of(sweep.path / SUMMARY, outcomes or sweep.outcomes)
 
 
@@ -125,8 +147,9 @@ def _fmt_value(v) -> str:
     return str(v)
 
 
-def readable_table(sweep: Sweep, outcomes: list[str] | None = None,
-                   limit: int | None = None) -> pd.DataFrame:
+def readable_table(
+    sweep: Sweep, outcomes: list[str] | None = None, limit: int | None = None
+) -> pd.DataFrame:
     """The wide table with each event written 'p (low-high)': for Markdown and the terminal."""
     outcomes = outcomes or sweep.outcomes
     wide = wide_table(sweep, outcomes)
@@ -137,8 +160,10 @@ def readable_table(sweep: Sweep, outcomes: list[str] | None = None,
         out[f] = [_fmt_value(v) for v in wide[f]]
     for name in outcomes:
         if name in EVENTS:
-            out[name] = [_fmt_event(p, lo, hi) for p, lo, hi in
-                         zip(wide[name], wide[f"{name}_ci_low"], wide[f"{name}_ci_high"])]
+            out[name] = [
+                _fmt_event(p, lo, hi)
+                for p, lo, hi in zip(wide[name], wide[f"{name}_ci_low"], wide[f"{name}_ci_high"])
+            ]
         else:
             out[name] = [f"{v:.4g}" for v in wide[f"{name}_mean"]]
     return out
@@ -160,13 +185,22 @@ def summary_report(sweep: Sweep, outcomes: list[str] | None = None) -> dict[str,
     n = len(sweep.points)
     shown = readable_table(sweep, outcomes, limit=MAX_MARKDOWN_ROWS)
     m = sweep.manifest
-    lines = [f"# Sweep summary: {m['design']['name']}", "",
-             f"{m['points']:,} design points x {m['replications_per_point']:,} replications "
-             f"({m['design']['sampler']} sampler, seed {m['design']['seed']}), scenario "
-             f"{m['scenario']['name']}. Events: probability with its Wilson 95% interval; "
-             "numbers: mean over replications.", "",
-             "## Across design points", "", over.to_markdown(index=False, floatfmt=".4g"), "",
-             "## Per design point", "", shown.to_markdown(index=False)]
+    lines = [
+        f"# Sweep summary: {m['design']['name']}",
+        "",
+        f"{m['points']:,} design points x {m['replications_per_point']:,} replications "
+        f"({m['design']['sampler']} sampler, seed {m['design']['seed']}), scenario "
+        f"{m['scenario']['name']}. Events: probability with its Wilson 95% interval; "
+        "numbers: mean over replications.",
+        "",
+        "## Across design points",
+        "",
+        over.to_markdown(index=False, floatfmt=".4g"),
+        "",
+        "## Per design point",
+        "",
+        shown.to_markdown(index=False),
+    ]
     if n > MAX_MARKDOWN_ROWS:
         lines += ["", f"... {n - MAX_MARKDOWN_ROWS:,} more points in summary.csv"]
     files["markdown"] = out / "summary.md"

@@ -32,8 +32,15 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt,
-                      ValidationError)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+)
 
 from ..errors import InputError
 from ..parameters import HORIZON, MAX_REPS, SPECS
@@ -42,8 +49,11 @@ from ..simulation import EVENTS, OUTCOME_COLUMNS
 
 DESIGN_DIR = Path(os.environ.get("REDLINE_DESIGNS", ROOT / "designs"))
 SAMPLERS = ("grid", "list", "lhs", "sobol", "morris")
-NEEDS_SAMPLES = {"lhs": "the number of points", "sobol": "the base sample size N, a power of two",
-                 "morris": "the number of trajectories (at least 2)"}
+NEEDS_SAMPLES = {
+    "lhs": "the number of points",
+    "sobol": "the base sample size N, a power of two",
+    "morris": "the number of trajectories (at least 2)",
+}
 DEFAULT_BLOCK = 8192
 MAX_POINTS = 2_000_000
 MAX_REPLICATIONS = 100_000_000
@@ -179,8 +189,10 @@ def plan_blocks(n_points: int, replications: int, block_replications: int) -> li
     """
     if replications <= block_replications:
         per = block_replications // replications
-        return [Block(i, start, min(start + per, n_points), 0, replications)
-                for i, start in enumerate(range(0, n_points, per))]
+        return [
+            Block(i, start, min(start + per, n_points), 0, replications)
+            for i, start in enumerate(range(0, n_points, per))
+        ]
     chunks = math.ceil(replications / block_replications)
     edges = [replications * c // chunks for c in range(chunks + 1)]
     blocks, i = [], 0
@@ -216,14 +228,20 @@ class Design:
     def columns(self) -> list[str]:
         """Outcome columns kept per replication: each kept event brings its months column."""
         keep = set(self.outcomes)
-        return [c for c in OUTCOME_COLUMNS if c in keep or
-                any(c == m and e in keep for e, m in EVENTS.items())]
+        return [
+            c
+            for c in OUTCOME_COLUMNS
+            if c in keep or any(c == m and e in keep for e, m in EVENTS.items())
+        ]
 
     @property
     def problem(self) -> dict:
         """The SALib problem: the names in design order, every factor on the unit interval."""
-        return {"num_vars": len(self.factors), "names": self.names,
-                "bounds": [[0.0, 1.0]] * len(self.factors)}
+        return {
+            "num_vars": len(self.factors),
+            "names": self.names,
+            "bounds": [[0.0, 1.0]] * len(self.factors),
+        }
 
     def unit_sample(self) -> np.ndarray | None:
         """Points in the unit cube (lhs, sobol, morris); None for grid and list."""
@@ -231,13 +249,17 @@ class Design:
         rng = np.random.default_rng(np.random.SeedSequence(s.seed, spawn_key=_SAMPLER_KEY))
         if s.sampler == "lhs":
             from scipy.stats import qmc
+
             return qmc.LatinHypercube(d=d, rng=rng).random(s.samples)
         if s.sampler == "sobol":
             from SALib.sample import sobol
-            return sobol.sample(self.problem, s.samples, calc_second_order=s.second_order,
-                                scramble=True, seed=rng)
+
+            return sobol.sample(
+                self.problem, s.samples, calc_second_order=s.second_order, scramble=True, seed=rng
+            )
         if s.sampler == "morris":
             from SALib.sample import morris
+
             return morris.sample(self.problem, s.samples, num_levels=s.morris_levels, seed=rng)
         return None
 
@@ -279,14 +301,20 @@ class Design:
     def fingerprint(self) -> str:
         """What must match for a resume: everything that changes results."""
         spec = self.spec.model_dump(mode="json", exclude={"description"})
-        text = json.dumps({"format": 1, "design": spec, "scenario": self.scenario.to_yaml_dict()},
-                          sort_keys=True, default=str)
+        text = json.dumps(
+            {"format": 1, "design": spec, "scenario": self.scenario.to_yaml_dict()},
+            sort_keys=True,
+            default=str,
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
     def to_manifest(self) -> dict:
-        return {"file": self.origin, **self.spec.model_dump(mode="json"),
-                "factors": {f.name: f.describe() for f in self.factors},
-                "points_total": self.n_points}
+        return {
+            "file": self.origin,
+            **self.spec.model_dump(mode="json"),
+            "factors": {f.name: f.describe() for f in self.factors},
+            "points_total": self.n_points,
+        }
 
 
 def _with_point(frame: pd.DataFrame) -> pd.DataFrame:
@@ -295,6 +323,7 @@ def _with_point(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- loading and checking ---------------------------------------------------------------
+
 
 def design_names() -> list[str]:
     return sorted(p.stem for p in DESIGN_DIR.glob("*.yaml"))
@@ -309,12 +338,16 @@ def load_design(name_or_path: str | os.PathLike) -> Design:
     return parse_design(path.read_bytes(), str(path), base=path.parent, stem=path.stem)
 
 
-def parse_design(text: str | bytes, origin: str, base: Path | None = None,
-                 stem: str = "design") -> Design:
+def parse_design(
+    text: str | bytes, origin: str, base: Path | None = None, stem: str = "design"
+) -> Design:
     data = read_yaml(text, origin)
     if not isinstance(data, dict):
-        raise InputError("a design must be a mapping of keys (scenario, sampler, factors, ...)",
-                         file=origin, allowed=", ".join(DesignSpec.model_fields))
+        raise InputError(
+            "a design must be a mapping of keys (scenario, sampler, factors, ...)",
+            file=origin,
+            allowed=", ".join(DesignSpec.model_fields),
+        )
     try:
         spec = DesignSpec.model_validate(data)
     except ValidationError as exc:
@@ -323,9 +356,13 @@ def parse_design(text: str | bytes, origin: str, base: Path | None = None,
         spec = spec.model_copy(update={"name": stem})
     if not _NAME.match(spec.name):
         # the name becomes a directory (runs/sweeps/<name>): keep it to one plain path part
-        raise InputError(f"'{spec.name}' cannot name a sweep", file=origin, field="name",
-                         allowed="letters, digits, '.', '-' and '_', starting with a letter or "
-                                 "digit (set `name:` when the file name has other characters)")
+        raise InputError(
+            f"'{spec.name}' cannot name a sweep",
+            file=origin,
+            field="name",
+            allowed="letters, digits, '.', '-' and '_', starting with a letter or "
+            "digit (set `name:` when the file name has other characters)",
+        )
     return _check(spec, origin, base or Path.cwd())
 
 
@@ -337,14 +374,23 @@ def _explain(exc: ValidationError, origin: str) -> InputError:
     loc = [p for p in raw if p not in tags]
     field = ".".join(loc) or None
     if len(loc) < len(raw) and err["type"] != "extra_forbidden":
-        return InputError(f"{err.get('input')!r} is not a value", file=origin, field=field,
-                          allowed="a number, or true/false for a switch")
+        return InputError(
+            f"{err.get('input')!r} is not a value",
+            file=origin,
+            field=field,
+            allowed="a number, or true/false for a switch",
+        )
     if err["type"] == "extra_forbidden":
-        known = Factor.model_fields if len(loc) == 3 and loc[0] == "factors" else DesignSpec.model_fields
+        known = (
+            Factor.model_fields
+            if len(loc) == 3 and loc[0] == "factors"
+            else DesignSpec.model_fields
+        )
         return InputError("unknown key", file=origin, field=field, allowed=", ".join(known))
     if err["type"] == "missing":
-        return InputError("required key is missing", file=origin, field=field,
-                          allowed=_ALLOWED.get(loc[0]))
+        return InputError(
+            "required key is missing", file=origin, field=field, allowed=_ALLOWED.get(loc[0])
+        )
     msg = err["msg"].removeprefix("Value error, ")
     allowed = _ALLOWED.get(loc[0]) if loc else None
     if loc and loc[0] == "factors":
@@ -355,12 +401,17 @@ def _explain(exc: ValidationError, origin: str) -> InputError:
 def _check_value(name: str, value, origin: str, field: str):
     """A single value for parameter `name`, type- and range-checked."""
     spec = SPECS[name]
-    ok_type = (isinstance(value, bool) if spec.kind is bool else
-               isinstance(value, int) and not isinstance(value, bool) if spec.kind is int else
-               isinstance(value, (int, float)) and not isinstance(value, bool))
+    ok_type = (
+        isinstance(value, bool)
+        if spec.kind is bool
+        else isinstance(value, int) and not isinstance(value, bool)
+        if spec.kind is int
+        else isinstance(value, (int, float)) and not isinstance(value, bool)
+    )
     if not ok_type or (spec.kind is not bool and not spec.lo <= value <= spec.hi):
-        raise InputError(f"{value!r} is not allowed for {name}", file=origin, field=field,
-                         allowed=spec.allowed())
+        raise InputError(
+            f"{value!r} is not allowed for {name}", file=origin, field=field, allowed=spec.allowed()
+        )
     return spec.kind(value)
 
 
@@ -376,48 +427,78 @@ def _factor(name: str, f: Factor, origin: str) -> FactorDef:
     _check_name(name, origin, where)
     spec = SPECS[name]
     if name == HORIZON:
-        raise InputError("the horizon cannot vary within a sweep (one model run holds many "
-                         "design points and they share their months)", file=origin, field=where,
-                         allowed=f"set {HORIZON} in `fixed` or in the scenario, and run one "
-                                 "sweep per horizon")
+        raise InputError(
+            "the horizon cannot vary within a sweep (one model run holds many "
+            "design points and they share their months)",
+            file=origin,
+            field=where,
+            allowed=f"set {HORIZON} in `fixed` or in the scenario, and run one sweep per horizon",
+        )
     if f.levels is not None:
         if f.low is not None or f.high is not None:
-            raise InputError("give either low and high, or levels, not both", file=origin,
-                             field=where, allowed="{low: ..., high: ...} or {levels: [...]}")
-        levels = [_check_value(name, v, origin, f"{where}.levels.{i}")
-                  for i, v in enumerate(f.levels)]
+            raise InputError(
+                "give either low and high, or levels, not both",
+                file=origin,
+                field=where,
+                allowed="{low: ..., high: ...} or {levels: [...]}",
+            )
+        levels = [
+            _check_value(name, v, origin, f"{where}.levels.{i}") for i, v in enumerate(f.levels)
+        ]
         if len(set(levels)) != len(levels):
-            raise InputError("levels repeat a value", file=origin, field=f"{where}.levels",
-                             allowed="distinct values")
+            raise InputError(
+                "levels repeat a value",
+                file=origin,
+                field=f"{where}.levels",
+                allowed="distinct values",
+            )
         return FactorDef(name, spec.kind, levels=tuple(levels))
     if spec.kind is bool:
-        raise InputError("a true/false parameter is varied by its levels", file=origin,
-                         field=where, allowed="a levels list holding false and true")
+        raise InputError(
+            "a true/false parameter is varied by its levels",
+            file=origin,
+            field=where,
+            allowed="a levels list holding false and true",
+        )
     if f.low is None or f.high is None:
         missing = "low" if f.low is None else "high"
-        raise InputError("needs both low and high (or levels)", file=origin,
-                         field=f"{where}.{missing}", allowed=spec.allowed())
+        raise InputError(
+            "needs both low and high (or levels)",
+            file=origin,
+            field=f"{where}.{missing}",
+            allowed=spec.allowed(),
+        )
     low = _check_value(name, f.low, origin, f"{where}.low")
     high = _check_value(name, f.high, origin, f"{where}.high")
     if not low < high:
-        raise InputError(f"low ({low}) must be below high ({high})", file=origin,
-                         field=f"{where}.low",
-                         allowed=f"low < high within {spec.lo} to {spec.hi}; to hold a parameter "
-                                 "at one value put it under `fixed`")
+        raise InputError(
+            f"low ({low}) must be below high ({high})",
+            file=origin,
+            field=f"{where}.low",
+            allowed=f"low < high within {spec.lo} to {spec.hi}; to hold a parameter "
+            "at one value put it under `fixed`",
+        )
     return FactorDef(name, spec.kind, low=low, high=high)
 
 
 def _scenario(spec: DesignSpec, origin: str, base: Path) -> Scenario:
     ref = spec.scenario
     candidate = base / ref
-    if (ref.endswith((".yaml", ".yml")) or os.sep in ref) and not Path(ref).exists() \
-            and candidate.is_file():
+    if (
+        (ref.endswith((".yaml", ".yml")) or os.sep in ref)
+        and not Path(ref).exists()
+        and candidate.is_file()
+    ):
         ref = str(candidate)
     try:
         scenario = load_scenario(ref)
     except InputError as exc:
-        raise InputError(f"{exc.detail} ({exc.render()})" if exc.file else exc.detail,
-                         file=origin, field="scenario", allowed=exc.allowed) from None
+        raise InputError(
+            f"{exc.detail} ({exc.render()})" if exc.file else exc.detail,
+            file=origin,
+            field="scenario",
+            allowed=exc.allowed,
+        ) from None
     fixed = {}
     for name, value in spec.fixed.items():
         _check_name(name, origin, f"fixed.{name}")
@@ -425,96 +506,175 @@ def _scenario(spec: DesignSpec, origin: str, base: Path) -> Scenario:
     try:
         return scenario.with_overrides(fixed, origin)
     except InputError as exc:
-        raise InputError(exc.detail, file=origin,
-                         field=f"fixed ({exc.field})" if exc.field else "fixed",
-                         allowed=exc.allowed) from None
+        raise InputError(
+            exc.detail,
+            file=origin,
+            field=f"fixed ({exc.field})" if exc.field else "fixed",
+            allowed=exc.allowed,
+        ) from None
 
 
 def _check(spec: DesignSpec, origin: str, base: Path) -> Design:
     s = spec
     given = s.model_fields_set
     if s.sampler in NEEDS_SAMPLES and s.samples is None:
-        raise InputError(f"sampler {s.sampler} needs samples", file=origin, field="samples",
-                         allowed=NEEDS_SAMPLES[s.sampler])
+        raise InputError(
+            f"sampler {s.sampler} needs samples",
+            file=origin,
+            field="samples",
+            allowed=NEEDS_SAMPLES[s.sampler],
+        )
     if s.sampler == "list":
         if s.points is None:
-            raise InputError("sampler list needs points", file=origin, field="points",
-                             allowed=_ALLOWED["points"])
+            raise InputError(
+                "sampler list needs points", file=origin, field="points", allowed=_ALLOWED["points"]
+            )
         for key in ("factors", "samples"):
             if key in given:
-                raise InputError(f"not used by sampler list (its points name the parameters)",
-                                 file=origin, field=key, allowed="remove it, or use another sampler")
+                raise InputError(
+                    "not used by sampler list (its points name the parameters)",
+                    file=origin,
+                    field=key,
+                    allowed="remove it, or use another sampler",
+                )
     elif s.points is not None:
-        raise InputError(f"points are only read by sampler list, not {s.sampler}", file=origin,
-                         field="points", allowed="remove points, or set sampler: list")
+        raise InputError(
+            f"points are only read by sampler list, not {s.sampler}",
+            file=origin,
+            field="points",
+            allowed="remove points, or set sampler: list",
+        )
     if "second_order" in given and s.sampler != "sobol":
-        raise InputError("only used by sampler sobol", file=origin, field="second_order",
-                         allowed="remove it")
+        raise InputError(
+            "only used by sampler sobol", file=origin, field="second_order", allowed="remove it"
+        )
     if "morris_levels" in given and s.sampler != "morris":
-        raise InputError("only used by sampler morris", file=origin, field="morris_levels",
-                         allowed="remove it")
+        raise InputError(
+            "only used by sampler morris", file=origin, field="morris_levels", allowed="remove it"
+        )
     if s.sampler == "morris":
         if s.morris_levels % 2:
-            raise InputError(f"{s.morris_levels} levels", file=origin, field="morris_levels",
-                             allowed=_ALLOWED["morris_levels"])
+            raise InputError(
+                f"{s.morris_levels} levels",
+                file=origin,
+                field="morris_levels",
+                allowed=_ALLOWED["morris_levels"],
+            )
         if s.samples < 2:
-            raise InputError(f"{s.samples} trajectory", file=origin, field="samples",
-                             allowed=NEEDS_SAMPLES["morris"])
+            raise InputError(
+                f"{s.samples} trajectory",
+                file=origin,
+                field="samples",
+                allowed=NEEDS_SAMPLES["morris"],
+            )
     if s.sampler == "sobol" and s.samples & (s.samples - 1):
-        raise InputError(f"{s.samples} is not a power of two (Sobol' sequences keep their "
-                         "balance only at powers of two)", file=origin, field="samples",
-                         allowed="a power of two, e.g. 256, 512, 1024")
+        raise InputError(
+            f"{s.samples} is not a power of two (Sobol' sequences keep their "
+            "balance only at powers of two)",
+            file=origin,
+            field="samples",
+            allowed="a power of two, e.g. 256, 512, 1024",
+        )
     for i, name in enumerate(s.outcomes or []):
         if name not in KEEPABLE:
-            raise InputError(f"unknown outcome '{name}'", file=origin, field=f"outcomes.{i}",
-                             allowed=", ".join(KEEPABLE))
+            raise InputError(
+                f"unknown outcome '{name}'",
+                file=origin,
+                field=f"outcomes.{i}",
+                allowed=", ".join(KEEPABLE),
+            )
 
     if s.sampler == "list":
         names = list(s.points[0])
         if not names:
-            raise InputError("a point names no parameter", file=origin, field="points.0",
-                             allowed=_ALLOWED["points"])
+            raise InputError(
+                "a point names no parameter",
+                file=origin,
+                field="points.0",
+                allowed=_ALLOWED["points"],
+            )
         for i, p in enumerate(s.points):
             if list(p) != names and set(p) != set(names):
-                raise InputError(f"names {sorted(p)}, the first point names {sorted(names)}",
-                                 file=origin, field=f"points.{i}",
-                                 allowed="every point names the same parameters")
+                raise InputError(
+                    f"names {sorted(p)}, the first point names {sorted(names)}",
+                    file=origin,
+                    field=f"points.{i}",
+                    allowed="every point names the same parameters",
+                )
             for name, value in p.items():
                 _check_name(name, origin, f"points.{i}.{name}")
                 if name == HORIZON:
-                    raise InputError("the horizon cannot vary within a sweep", file=origin,
-                                     field=f"points.{i}.{name}",
-                                     allowed=f"set {HORIZON} in `fixed` or the scenario")
+                    raise InputError(
+                        "the horizon cannot vary within a sweep",
+                        file=origin,
+                        field=f"points.{i}.{name}",
+                        allowed=f"set {HORIZON} in `fixed` or the scenario",
+                    )
                 _check_value(name, value, origin, f"points.{i}.{name}")
         factors = [FactorDef(n, SPECS[n].kind) for n in names]
     else:
         if not s.factors:
-            raise InputError(f"sampler {s.sampler} needs at least one factor", file=origin,
-                             field="factors", allowed=_ALLOWED["factors"])
+            raise InputError(
+                f"sampler {s.sampler} needs at least one factor",
+                file=origin,
+                field="factors",
+                allowed=_ALLOWED["factors"],
+            )
         factors = [_factor(name, f, origin) for name, f in s.factors.items()]
         if s.sampler == "grid" and s.samples is None and any(f.levels is None for f in factors):
             name = next(f.name for f in factors if f.levels is None)
-            raise InputError(f"sampler grid needs samples (values per axis) for factor {name}, "
-                             "which is given as low and high", file=origin, field="samples",
-                             allowed="a positive integer, or give every factor its levels")
+            raise InputError(
+                f"sampler grid needs samples (values per axis) for factor {name}, "
+                "which is given as low and high",
+                file=origin,
+                field="samples",
+                allowed="a positive integer, or give every factor its levels",
+            )
         if s.sampler == "sobol" and s.second_order and len(factors) < 2:
-            raise InputError("second-order Sobol' indices need at least two factors",
-                             file=origin, field="second_order",
-                             allowed="false, or add a factor")
+            raise InputError(
+                "second-order Sobol' indices need at least two factors",
+                file=origin,
+                field="second_order",
+                allowed="false, or add a factor",
+            )
     overlap = sorted(set(s.fixed) & {f.name for f in factors})
     if overlap:
-        raise InputError(f"{overlap[0]} is both fixed and varied", file=origin,
-                         field=f"fixed.{overlap[0]}", allowed="one or the other")
+        raise InputError(
+            f"{overlap[0]} is both fixed and varied",
+            file=origin,
+            field=f"fixed.{overlap[0]}",
+            allowed="one or the other",
+        )
     design = Design(s, origin, _scenario(s, origin, base), factors)
     if design.n_points > MAX_POINTS:
-        raise InputError(f"{design.n_points:,} design points", file=origin, field="samples",
-                         allowed=f"at most {MAX_POINTS:,} points in one design")
+        raise InputError(
+            f"{design.n_points:,} design points",
+            file=origin,
+            field="samples",
+            allowed=f"at most {MAX_POINTS:,} points in one design",
+        )
     if design.total_replications > MAX_TOTAL:
-        raise InputError(f"{design.total_replications:,} replications in all", file=origin,
-                         field="replications", allowed=f"at most {MAX_TOTAL:,} in one sweep")
+        raise InputError(
+            f"{design.total_replications:,} replications in all",
+            file=origin,
+            field="replications",
+            allowed=f"at most {MAX_TOTAL:,} in one sweep",
+        )
     return design
 
 
-__all__ = ["Block", "Design", "DesignSpec", "FactorDef", "KEEPABLE", "NUMERIC", "SAMPLERS",
-           "block_seed", "design_names", "load_design", "parse_design", "plan_blocks",
-           "resolve_design"]
+__all__ = [
+    "Block",
+    "Design",
+    "DesignSpec",
+    "FactorDef",
+    "KEEPABLE",
+    "NUMERIC",
+    "SAMPLERS",
+    "block_seed",
+    "design_names",
+    "load_design",
+    "parse_design",
+    "plan_blocks",
+    "resolve_design",
+]

@@ -52,33 +52,49 @@ def _features(sweep: Sweep) -> pd.DataFrame:
     return x[[c for c in x.columns if x[c].nunique() > 1]]
 
 
-def discover(sweep: Sweep, outcome: str, threshold: float = 0.5, algorithm: str = "prim",
-             max_boxes: int = 3, min_density: float = 0.8) -> Discovery:
+def discover(
+    sweep: Sweep,
+    outcome: str,
+    threshold: float = 0.5,
+    algorithm: str = "prim",
+    max_boxes: int = 3,
+    min_density: float = 0.8,
+) -> Discovery:
     if outcome not in EVENTS:
-        raise InputError(f"'{outcome}' is not an event", field="--outcome",
-                         allowed="one of the events: " + ", ".join(
-                             e for e in EVENTS if e in sweep.outcomes))
+        raise InputError(
+            f"'{outcome}' is not an event",
+            field="--outcome",
+            allowed="one of the events: " + ", ".join(e for e in EVENTS if e in sweep.outcomes),
+        )
     sweep.check_outcomes([outcome])
     if algorithm not in ALGORITHMS:
         raise InputError(f"'{algorithm}'", field="--algorithm", allowed=", ".join(ALGORITHMS))
     if not 0 < threshold <= 1:
-        raise InputError(f"{threshold}", field="--threshold",
-                         allowed="a probability above 0 and at most 1")
+        raise InputError(
+            f"{threshold}", field="--threshold", allowed="a probability above 0 and at most 1"
+        )
     if not 0 < min_density <= 1:
-        raise InputError(f"{min_density}", field="--min-density",
-                         allowed="a share above 0 and at most 1")
+        raise InputError(
+            f"{min_density}", field="--min-density", allowed="a share above 0 and at most 1"
+        )
     rows = sweep.rows(outcome)
     x = _features(sweep)
     if x.shape[1] == 0:
-        raise InputError("no factor varies in this sweep", file=str(sweep.path), field="DIR",
-                         allowed="a sweep with at least one varied parameter")
+        raise InputError(
+            "no factor varies in this sweep",
+            file=str(sweep.path),
+            field="DIR",
+            allowed="a sweep with at least one varied parameter",
+        )
     prob = rows["probability"].to_numpy()
     interest = (prob >= threshold).astype(np.int64)
     if interest.all() or not interest.any():
         raise InputError(
             f"{'every' if interest.all() else 'no'} design point has P({outcome}) >= {threshold:g} "
             f"(it ranges from {prob.min():.3g} to {prob.max():.3g} across points)",
-            field="--threshold", allowed="a threshold between the lowest and highest probability")
+            field="--threshold",
+            allowed="a threshold between the lowest and highest probability",
+        )
     counts = rows["count"].to_numpy(dtype=np.int64)
     reps = rows["replications"].to_numpy(dtype=np.int64)
     ranges = {c: (_as_kind(c, x[c].min()), _as_kind(c, x[c].max())) for c in x.columns}
@@ -90,22 +106,60 @@ def discover(sweep: Sweep, outcome: str, threshold: float = 0.5, algorithm: str 
     total_events, total_interest = counts.sum(), interest.sum()
     for i, (limits, members, extra) in enumerate(found, start=1):
         k_box = interest[members].sum()
-        box_rows.append({
-            "box": i, "points": int(len(members)), "coverage": k_box / total_interest,
-            "density": k_box / len(members), "mass": len(members) / len(x),
-            "probability": counts[members].sum() / reps[members].sum(),
-            "share_of_events": counts[members].sum() / total_events if total_events else np.nan,
-            "restricted": len(limits), **extra})
+        box_rows.append(
+            {
+                "box": i,
+                "points": int(len(members)),
+                "coverage": k_box / total_interest,
+                "density": k_box / len(members),
+                "mass": len(members) / len(x),
+                "probability": counts[members].sum() / reps[members].sum(),
+                "share_of_events": counts[members].sum() / total_events if total_events else np.nan,
+                "restricted": len(limits),
+                **extra,
+            }
+        )
         for name, (lo, hi, qp) in limits.items():
-            limit_rows.append({"box": i, "parameter": name, "low": lo, "high": hi,
-                               "design_low": ranges[name][0], "design_high": ranges[name][1],
-                               "unit": SPECS[name].unit, "quasi_p": qp})
-    boxes = pd.DataFrame(box_rows, columns=["box", "points", "coverage", "density", "mass",
-                                            "probability", "share_of_events", "restricted"])
-    limits = pd.DataFrame(limit_rows, columns=["box", "parameter", "low", "high", "design_low",
-                                               "design_high", "unit", "quasi_p"])
-    return Discovery(outcome, algorithm, threshold, min_density, boxes, limits, ranges,
-                     int(total_interest), len(x))
+            limit_rows.append(
+                {
+                    "box": i,
+                    "parameter": name,
+                    "low": lo,
+                    "high": hi,
+                    "design_low": ranges[name][0],
+                    "design_high": ranges[name][1],
+                    "unit": SPECS[name].unit,
+                    "quasi_p": qp,
+                }
+            )
+    boxes = pd.DataFrame(
+        box_rows,
+        columns=[
+            "box",
+            "points",
+            "coverage",
+            "density",
+            "mass",
+            "probability",
+            "share_of_events",
+            "restricted",
+        ],
+    )
+    limits = pd.DataFrame(
+        limit_rows,
+        columns=["box", "parameter", "low", "high", "design_low", "design_high", "unit", "quasi_p"],
+    )
+    return Discovery(
+        outcome,
+        algorithm,
+        threshold,
+        min_density,
+        boxes,
+        limits,
+        ranges,
+        int(total_interest),
+        len(x),
+    )
 
 
 def _prim(x: pd.DataFrame, y: np.ndarray, min_density: float, max_boxes: int):
@@ -123,8 +177,15 @@ def _prim(x: pd.DataFrame, y: np.ndarray, min_density: float, max_boxes: int):
     x = x.astype(np.float64).reset_index(drop=True)
     with warnings.catch_warnings():  # EMA Workbench's own pandas deprecations, not ours
         warnings.simplefilter("ignore")
-        p = prim.Prim(x, y.copy(), threshold=min_density, peel_alpha=0.05,
-                      paste_alpha=0.05, mass_min=0.05, mode=RuleInductionType.BINARY)
+        p = prim.Prim(
+            x,
+            y.copy(),
+            threshold=min_density,
+            peel_alpha=0.05,
+            paste_alpha=0.05,
+            mass_min=0.05,
+            mode=RuleInductionType.BINARY,
+        )
     found = []
     for _ in range(max_boxes):
         box = p.find_box()
@@ -143,8 +204,11 @@ def _prim(x: pd.DataFrame, y: np.ndarray, min_density: float, max_boxes: int):
             lo, hi = lim.loc[0, name], lim.loc[1, name]
             if lo != p.box_init.loc[0, name] or hi != p.box_init.loc[1, name]:
                 q = [v for v in qp.get(name, []) if v is not None and v >= 0]
-                limits[name] = (_as_kind(name, lo, "low"), _as_kind(name, hi, "high"),
-                                float(max(q)) if q else np.nan)
+                limits[name] = (
+                    _as_kind(name, lo, "low"),
+                    _as_kind(name, hi, "high"),
+                    float(max(q)) if q else np.nan,
+                )
         found.append((limits, np.asarray(box.yi), {}))
     return found
 
@@ -154,8 +218,9 @@ def _tree(x: pd.DataFrame, y: np.ndarray, max_boxes: int, seed: int):
     from sklearn.tree import DecisionTreeClassifier
 
     leaf_min = max(1, int(0.05 * len(x)))
-    tree = DecisionTreeClassifier(max_depth=3, min_samples_leaf=leaf_min,
-                                  random_state=seed % 2**32).fit(x.to_numpy(), y)
+    tree = DecisionTreeClassifier(
+        max_depth=3, min_samples_leaf=leaf_min, random_state=seed % 2**32
+    ).fit(x.to_numpy(), y)
     t = tree.tree_
     leaves = tree.apply(x.to_numpy())
     found = []
@@ -170,9 +235,11 @@ def _tree(x: pd.DataFrame, y: np.ndarray, max_boxes: int, seed: int):
                     dlo, dhi = x[name].min(), x[name].max()
                     inside = x[name].to_numpy()[members]
                     # report the tightest range the box's own points span within the split
-                    limits[name] = (_as_kind(name, inside.min() if lo is not None else dlo, "low"),
-                                    _as_kind(name, inside.max() if hi is not None else dhi, "high"),
-                                    np.nan)
+                    limits[name] = (
+                        _as_kind(name, inside.min() if lo is not None else dlo, "low"),
+                        _as_kind(name, inside.max() if hi is not None else dhi, "high"),
+                        np.nan,
+                    )
                 found.append((limits, members, {}))
             return
         name = x.columns[t.feature[node]]
@@ -196,8 +263,13 @@ def _as_kind(name: str, v, side: str = "exact"):
     kind = SPECS[name].kind
     if kind is float:
         return float(v)
-    v = math.ceil(v - 1e-9) if side == "low" else math.floor(v + 1e-9) if side == "high" \
+    v = (
+        math.ceil(v - 1e-9)
+        if side == "low"
+        else math.floor(v + 1e-9)
+        if side == "high"
         else round(v)
+    )
     return bool(v) if kind is bool else int(v)
 
 
@@ -206,22 +278,34 @@ def write_discovery(sweep: Sweep, disc: Discovery) -> dict:
 
     out = sweep.analysis_dir
     stem = f"discover-{disc.outcome}"
-    files = {"boxes": out / f"{stem}-boxes.csv", "limits": out / f"{stem}.csv",
-             "markdown": out / f"{stem}.md"}
+    files = {
+        "boxes": out / f"{stem}-boxes.csv",
+        "limits": out / f"{stem}.csv",
+        "markdown": out / f"{stem}.md",
+    }
     write_text(disc.boxes.to_csv(index=False), files["boxes"])
     write_text(disc.limits.to_csv(index=False), files["limits"])
-    lines = [f"# Where is {disc.outcome} likely? ({disc.algorithm})", "",
-             f"A design point is of interest when P({disc.outcome}) >= {disc.threshold:g}: "
-             f"{disc.points_of_interest:,} of {disc.points:,} points. coverage and density count "
-             "design points (share of the points of interest inside the box; share of the box's "
-             "points that are of interest); probability and share_of_events count replications.",
-             ""]
+    lines = [
+        f"# Where is {disc.outcome} likely? ({disc.algorithm})",
+        "",
+        f"A design point is of interest when P({disc.outcome}) >= {disc.threshold:g}: "
+        f"{disc.points_of_interest:,} of {disc.points:,} points. coverage and density count "
+        "design points (share of the points of interest inside the box; share of the box's "
+        "points that are of interest); probability and share_of_events count replications.",
+        "",
+    ]
     if disc.boxes.empty:
         lines += [f"No box reaches density {disc.min_density:g}; try a lower --min-density."]
     else:
-        lines += ["## Boxes", "", disc.boxes.to_markdown(index=False, floatfmt=".3f"), "",
-                  "## Parameter ranges of each box", "",
-                  disc.limits.to_markdown(index=False, floatfmt=".4g")]
+        lines += [
+            "## Boxes",
+            "",
+            disc.boxes.to_markdown(index=False, floatfmt=".3f"),
+            "",
+            "## Parameter ranges of each box",
+            "",
+            disc.limits.to_markdown(index=False, floatfmt=".4g"),
+        ]
     write_text("\n".join(lines) + "\n", files["markdown"])
     if not disc.boxes.empty:
         files["plot"] = plot_boxes(disc, out / f"{stem}.png")

@@ -17,9 +17,9 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from itertools import islice
-from typing import Iterable, Iterator
 
 from ..errors import InputError
 from .worker import BlockResult, BlockTask, run_block, worker_version
@@ -84,8 +84,12 @@ class LocalProcesses:
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=_worker_init, initargs=(os.getpid(),))
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
         self._pending: set = set()
 
     def describe(self) -> dict:
@@ -142,63 +146,89 @@ class DaskExecutor:
     def __init__(self, spec: str):
         match = _DASK.match(spec.strip())
         if not match:
-            raise InputError(f"'{spec}'", field="--dask",
-                             allowed="local, local:N (N workers on this machine) or "
-                                     "tcp://HOST:PORT (a running `dask scheduler`)")
+            raise InputError(
+                f"'{spec}'",
+                field="--dask",
+                allowed="local, local:N (N workers on this machine) or "
+                "tcp://HOST:PORT (a running `dask scheduler`)",
+            )
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
-            raise InputError("Dask is not installed", field="--dask",
-                             allowed="the dask extra: pip install dask distributed") from None
+            raise InputError(
+                "Dask is not installed",
+                field="--dask",
+                allowed="the dask extra: pip install dask distributed",
+            ) from None
         self.spec, self.cluster, self._live = spec, None, set()
         if match.group("addr"):
             self.address = match.group("addr")
             try:
                 self.client = Client(self.address, timeout="15s")
             except (OSError, TimeoutError) as exc:
-                raise InputError(f"cannot reach a Dask scheduler at {self.address} ({exc})",
-                                 field="--dask", allowed="the address `dask scheduler` printed, "
-                                 "e.g. tcp://10.0.0.5:8786") from None
+                raise InputError(
+                    f"cannot reach a Dask scheduler at {self.address} ({exc})",
+                    field="--dask",
+                    allowed="the address `dask scheduler` printed, e.g. tcp://10.0.0.5:8786",
+                ) from None
         else:
             n = int(match.group("n") or cpu_count())
             if n < 1:
                 raise InputError(f"{n} workers", field="--dask", allowed="local:N with N >= 1")
             import dask
+
             # Dask's nannies would set MALLOC_TRIM_THRESHOLD_ in the workers and, as a side
             # effect, in this process's environment (inherited by any later local pool);
             # see worker._keep_heap for what it costs a block.
-            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_":
-                                  None}):
-                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address=None,
-                                            silence_logs=logging.ERROR)
+            with dask.config.set(
+                {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+            ):
+                self.cluster = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             self.client = Client(self.cluster)
             self.address = self.cluster.scheduler_address
         self._check_workers()
 
     def _check_workers(self) -> None:
         from .. import __version__
+
         try:
             self.client.wait_for_workers(1, timeout=60)
             versions = self.client.run(worker_version)
         except Exception as exc:  # noqa: BLE001 - any failure here means the workers can't run us
             self.close()
-            raise InputError(f"the Dask workers cannot run redline ({type(exc).__name__}: {exc})",
-                             field="--dask", allowed="workers started in an environment where "
-                             "redline is installed (pip install -e .)") from None
+            raise InputError(
+                f"the Dask workers cannot run redline ({type(exc).__name__}: {exc})",
+                field="--dask",
+                allowed="workers started in an environment where "
+                "redline is installed (pip install -e .)",
+            ) from None
         wrong = {w: v for w, v in versions.items() if v != __version__}
         if wrong:
             self.close()
-            raise InputError(f"workers run other redline versions: {wrong}", field="--dask",
-                             allowed=f"every worker on redline {__version__}")
+            raise InputError(
+                f"workers run other redline versions: {wrong}",
+                field="--dask",
+                allowed=f"every worker on redline {__version__}",
+            )
 
     @property
     def workers(self) -> int:
         return max(1, sum(self.client.nthreads().values()))
 
     def describe(self) -> dict:
-        return {"executor": "dask", "workers": self.workers, "scheduler": self.address,
-                "cluster": "local" if self.cluster else "remote"}
+        return {
+            "executor": "dask",
+            "workers": self.workers,
+            "scheduler": self.address,
+            "cluster": "local" if self.cluster else "remote",
+        }
 
     def run(self, tasks: Iterable[BlockTask]) -> Iterator[BlockResult]:
         from dask.distributed import as_completed
@@ -206,8 +236,12 @@ class DaskExecutor:
         queue = as_completed()
 
         def submit(task):
-            fut = self.client.submit(run_block, task, pure=False,
-                                     key=f"redline-block-{task.index}-{task.fingerprint[:12]}")
+            fut = self.client.submit(
+                run_block,
+                task,
+                pure=False,
+                key=f"redline-block-{task.index}-{task.fingerprint[:12]}",
+            )
             self._live.add(fut)
             return fut
 
@@ -240,8 +274,11 @@ class DaskExecutor:
 def make_executor(workers: int | None = None, dask: str | None = None):
     if dask is not None:
         if workers is not None:
-            raise InputError("--workers and --dask both given", field="--workers",
-                             allowed="one of them: with Dask, say local:N or size the cluster")
+            raise InputError(
+                "--workers and --dask both given",
+                field="--workers",
+                allowed="one of them: with Dask, say local:N or size the cluster",
+            )
         return DaskExecutor(dask)
     n = cpu_count() if workers is None else workers
     if n < 1:

@@ -38,8 +38,14 @@ def plot_indices(idx, outcome: str, target: Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.35 * len(t)))
     height = 0.8 / len(bars)
     for k, (col, conf, label) in enumerate(bars):
-        ax.barh(y + (k - (len(bars) - 1) / 2) * height, t[col], height=height,
-                xerr=t[conf], capsize=2, label=label)
+        ax.barh(
+            y + (k - (len(bars) - 1) / 2) * height,
+            t[col],
+            height=height,
+            xerr=t[conf],
+            capsize=2,
+            label=label,
+        )
     ax.set_yticks(y, t["parameter"])
     ax.axvline(0, color="black", linewidth=0.6)
     ax.set_xlabel("index (95% bootstrap interval)")
@@ -59,8 +65,14 @@ def plot_summary(sweep, events: list[str], target: Path) -> Path:
             rows = sweep.rows(e)
             p = rows["probability"].to_numpy()
             err = np.vstack([p - rows["ci_low"].to_numpy(), rows["ci_high"].to_numpy() - p])
-            ax.bar(x + (k - (len(events) - 1) / 2) * width, p, width=width, yerr=err, capsize=1.5,
-                   label=e)
+            ax.bar(
+                x + (k - (len(events) - 1) / 2) * width,
+                p,
+                width=width,
+                yerr=err,
+                capsize=1.5,
+                label=e,
+            )
         ax.set_xticks(x, sweep.points["point"].astype(str))
         ax.set_xlabel("design point")
     else:
@@ -78,9 +90,13 @@ def _span(r) -> tuple[float, float]:
     discrete = isinstance(r.low, (bool, int, np.integer)) and isinstance(r.design_low, (bool, int))
     if discrete:
         cells = int(r.design_high) - int(r.design_low) + 1
-        return (int(r.low) - int(r.design_low)) / cells, (int(r.high) - int(r.design_low) + 1) / cells
+        return (int(r.low) - int(r.design_low)) / cells, (
+            int(r.high) - int(r.design_low) + 1
+        ) / cells
     width = float(r.design_high) - float(r.design_low)
-    return (float(r.low) - float(r.design_low)) / width, (float(r.high) - float(r.design_low)) / width
+    return (float(r.low) - float(r.design_low)) / width, (
+        float(r.high) - float(r.design_low)
+    ) / width
 
 
 def _label(v) -> str:
@@ -92,22 +108,34 @@ def _label(v) -> str:
 def plot_boxes(disc, target: Path) -> Path:
     """Each discovered box as bars over its restricted parameters, on the design's range."""
     boxes = disc.boxes
-    fig, axes = plt.subplots(len(boxes), 1, squeeze=False,
-                             figsize=(8, sum(1.0 + 0.45 * max(1, r) for r in boxes["restricted"])))
+    fig, axes = plt.subplots(
+        len(boxes),
+        1,
+        squeeze=False,
+        figsize=(8, sum(1.0 + 0.45 * max(1, r) for r in boxes["restricted"])),
+    )
     for ax, box in zip(axes[:, 0], boxes.itertuples()):
         lim = disc.limits[disc.limits["box"] == box.box]
         y = np.arange(len(lim))
         spans = [_span(r) for r in lim.itertuples()]
-        ax.barh(y, [hi - lo for lo, hi in spans], left=[lo for lo, _ in spans], color="tab:red",
-                alpha=0.6)
+        ax.barh(
+            y,
+            [hi - lo for lo, hi in spans],
+            left=[lo for lo, _ in spans],
+            color="tab:red",
+            alpha=0.6,
+        )
         ax.barh(y, 1.0, left=0.0, color="none", edgecolor="grey")
         for yy, r in zip(y, lim.itertuples()):
             text = _label(r.low) if r.low == r.high else f"{_label(r.low)} to {_label(r.high)}"
             ax.text(1.02, yy, text, va="center", fontsize="small")
         ax.set_yticks(y, lim["parameter"])
         ax.set_xlim(0, 1)
-        ax.set_title(f"box {box.box}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
-                     f"P({disc.outcome}) {box.probability:.0%}", fontsize="medium")
+        ax.set_title(
+            f"box {box.box}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
+            f"P({disc.outcome}) {box.probability:.0%}",
+            fontsize="medium",
+        )
     axes[-1, 0].set_xlabel("position within the design's range of each parameter")
     return _save(fig, target)
 

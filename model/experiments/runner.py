@@ -14,11 +14,11 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -61,42 +61,60 @@ class SweepReport:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _plan_frame(design: Design) -> pd.DataFrame:
     blocks = design.blocks()
-    return pd.DataFrame({
-        "block": [b.index for b in blocks], "point_start": [b.point_start for b in blocks],
-        "point_stop": [b.point_stop for b in blocks], "rep_start": [b.rep_start for b in blocks],
-        "rep_stop": [b.rep_stop for b in blocks],
-        "seed": [str(block_seed(design.spec.seed, b.index)) for b in blocks]})
+    return pd.DataFrame(
+        {
+            "block": [b.index for b in blocks],
+            "point_start": [b.point_start for b in blocks],
+            "point_stop": [b.point_stop for b in blocks],
+            "rep_start": [b.rep_start for b in blocks],
+            "rep_stop": [b.rep_stop for b in blocks],
+            "seed": [str(block_seed(design.spec.seed, b.index)) for b in blocks],
+        }
+    )
 
 
 def new_manifest(design: Design) -> dict:
     s = design.spec
     prov = provenance()
     return {
-        "kind": "redline sweep", "format": FORMAT, "status": "running",
-        "design": design.to_manifest(), "fingerprint": design.fingerprint(),
+        "kind": "redline sweep",
+        "format": FORMAT,
+        "status": "running",
+        "design": design.to_manifest(),
+        "fingerprint": design.fingerprint(),
         "scenario": design.scenario.to_yaml_dict(),
         "parameters": design.scenario.flat_parameters(),
         "parameter_defaults": {name: spec.default for name, spec in SPECS.items()},
-        "factors": design.names, "outcomes": design.outcomes,
-        "points": design.n_points, "replications_per_point": s.replications,
+        "factors": design.names,
+        "outcomes": design.outcomes,
+        "points": design.n_points,
+        "replications_per_point": s.replications,
         "replications": design.total_replications,
-        "blocks": len(design.blocks()), "block_replications": s.block_replications,
+        "blocks": len(design.blocks()),
+        "block_replications": s.block_replications,
         "seeds": {
             "design": s.seed,
             "sampler": f"numpy SeedSequence({s.seed}, spawn_key=(0x5A3,))",
             "blocks": "block b runs the model with seed SeedSequence([design seed, b])"
-                      ".generate_state(1, uint64)[0] >> 1 (listed in plan.parquet)",
+            ".generate_state(1, uint64)[0] >> 1 (listed in plan.parquet)",
         },
         **{k: prov[k] for k in ("package_version", "git_commit", "python", "mesa", "numpy")},
-        "host": socket.gethostname(), "started": _now(), "finished": None, "sessions": [],
-        "files": {"design": DESIGN, "sample": SAMPLE if design.spec.sampler in
-                  ("lhs", "sobol", "morris") else None, "plan": PLAN,
-                  "blocks": "blocks/block-NNNNNN.parquet", "summary": SUMMARY},
+        "host": socket.gethostname(),
+        "started": _now(),
+        "finished": None,
+        "sessions": [],
+        "files": {
+            "design": DESIGN,
+            "sample": SAMPLE if design.spec.sampler in ("lhs", "sobol", "morris") else None,
+            "plan": PLAN,
+            "blocks": "blocks/block-NNNNNN.parquet",
+            "summary": SUMMARY,
+        },
     }
 
 
@@ -104,34 +122,52 @@ def _prepare(design: Design, out: SweepDir, resume: bool) -> tuple[dict, list]:
     """Check the directory against --resume; returns (manifest, warnings)."""
     warnings = []
     if not out.is_empty() and not resume:
-        raise InputError("output directory is not empty", file=str(out.path), field="--out",
-                         allowed="a new or empty directory, or --resume to continue the sweep "
-                                 "already in it")
+        raise InputError(
+            "output directory is not empty",
+            file=str(out.path),
+            field="--out",
+            allowed="a new or empty directory, or --resume to continue the sweep already in it",
+        )
     if resume and not out.is_empty():
         manifest = out.read_manifest()
         if manifest.get("kind") != "redline sweep":
-            raise InputError("not a redline sweep directory", file=str(out.path / MANIFEST),
-                             allowed="a directory written by `redline sweep`")
+            raise InputError(
+                "not a redline sweep directory",
+                file=str(out.path / MANIFEST),
+                allowed="a directory written by `redline sweep`",
+            )
         if manifest.get("fingerprint") != design.fingerprint():
             was = manifest.get("design", {}).get("file", "?")
             raise InputError(
                 f"this directory holds a sweep of a different design (it was run from {was}; "
-                "the design or its scenario has changed since)", file=design.origin,
-                field="DESIGN", allowed="the same design and scenario as the interrupted sweep, "
-                                        "or a new --out directory")
+                "the design or its scenario has changed since)",
+                file=design.origin,
+                field="DESIGN",
+                allowed="the same design and scenario as the interrupted sweep, "
+                "or a new --out directory",
+            )
         prov = provenance()
         for key in ("package_version", "git_commit"):
             if manifest.get(key) != prov[key]:
-                warnings.append(f"{key} was {manifest.get(key)} when this sweep started and is "
-                                f"{prov[key]} now; results are identical only if the model code "
-                                "is unchanged")
+                warnings.append(
+                    f"{key} was {manifest.get(key)} when this sweep started and is "
+                    f"{prov[key]} now; results are identical only if the model code "
+                    "is unchanged"
+                )
         return manifest, warnings
     return new_manifest(design), warnings
 
 
-def run_sweep(design: Design, out: str | Path, *, workers: int | None = None,
-              dask: str | None = None, resume: bool = False, progress: bool | None = None,
-              echo: Callable[[str], None] | None = None) -> SweepReport:
+def run_sweep(
+    design: Design,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> SweepReport:
     """Run (or continue) a sweep into `out`. Raises SweepInterrupted on Ctrl-C."""
     sweep = SweepDir(out)
     manifest, warnings = _prepare(design, sweep, resume)
@@ -167,13 +203,18 @@ def _run_locked(design, sweep, manifest, workers, dask, resume, progress, warnin
         sweep.write_manifest(manifest)
     for name, frame in ((DESIGN, points), (SAMPLE, unit), (PLAN, _plan_frame(design))):
         if frame is not None and not sweep.file(name).is_file():
-            sweep.write_durable(sweep.file(name), lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+            sweep.write_durable(
+                sweep.file(name), lambda tmp, f=frame: f.to_parquet(tmp, index=False)
+            )
     stored = pd.read_parquet(sweep.file(DESIGN))
     if not stored.equals(points):
-        raise InputError("design.parquet no longer matches the points this design samples "
-                         "(a library upgrade may have changed the sampler)",
-                         file=str(sweep.file(DESIGN)), field="DESIGN",
-                         allowed="resume with the same software, or start a new --out directory")
+        raise InputError(
+            "design.parquet no longer matches the points this design samples "
+            "(a library upgrade may have changed the sampler)",
+            file=str(sweep.file(DESIGN)),
+            field="DESIGN",
+            allowed="resume with the same software, or start a new --out directory",
+        )
 
     already_complete = manifest.get("status") == "complete" and sweep.file(SUMMARY).is_file()
     done = sweep.finished_blocks(plan, fingerprint)
@@ -193,9 +234,17 @@ def _run_locked(design, sweep, manifest, workers, dask, resume, progress, warnin
 
     def tasks():
         for b in todo:
-            yield BlockTask(b.index, block_seed(design.spec.seed, b.index), design.scenario,
-                            {n: columns[n][b.point_start:b.point_stop] for n in names},
-                            b.point_start, b.rep_start, b.rep_stop, design.columns, fingerprint)
+            yield BlockTask(
+                b.index,
+                block_seed(design.spec.seed, b.index),
+                design.scenario,
+                {n: columns[n][b.point_start : b.point_stop] for n in names},
+                b.point_start,
+                b.rep_start,
+                b.rep_stop,
+                design.columns,
+                fingerprint,
+            )
 
     run_reps = 0
     t_ready = time.perf_counter()  # executor up: what follows is the work itself
@@ -218,8 +267,9 @@ def _run_locked(design, sweep, manifest, workers, dask, resume, progress, warnin
         if missing:  # cannot happen unless files vanish under us; never summarise a partial sweep
             raise RuntimeError(f"blocks {missing[:5]} are missing after the run")
         if todo or not already_complete:
-            build_summary(design, points, sweep.block_path, sweep.file(SUMMARY),
-                          sweep.write_durable)
+            build_summary(
+                design, points, sweep.block_path, sweep.file(SUMMARY), sweep.write_durable
+            )
     except KeyboardInterrupt:
         if executor is not None:
             try:  # blocks already running finish in a moment: keep them
@@ -241,9 +291,18 @@ def _run_locked(design, sweep, manifest, workers, dask, resume, progress, warnin
     manifest["finished"] = session["finished"]
     sweep.write_manifest(manifest)
     seconds = time.perf_counter() - t0
-    return SweepReport(sweep.path, len(plan), len(todo), len(plan) - len(todo),
-                       design.total_replications, run_reps, seconds,
-                       session, resume and bool(session["blocks_before"]), warnings)
+    return SweepReport(
+        sweep.path,
+        len(plan),
+        len(todo),
+        len(plan) - len(todo),
+        design.total_replications,
+        run_reps,
+        seconds,
+        session,
+        resume and bool(session["blocks_before"]),
+        warnings,
+    )
 
 
 def _stop(executor, bar) -> None:
@@ -256,8 +315,9 @@ def _stop(executor, bar) -> None:
             pass
 
 
-def _end(sweep: SweepDir, manifest: dict, session: dict, status: str, done: int,
-         error: str | None = None) -> None:
+def _end(
+    sweep: SweepDir, manifest: dict, session: dict, status: str, done: int, error: str | None = None
+) -> None:
     session.update({"finished": _now(), "blocks_after": done, "status": status})
     if error:
         session["error"] = error
@@ -271,8 +331,17 @@ def _bar(total: int, initial: int, progress: bool | None):
     if not show:
         return None
     from tqdm import tqdm
-    return tqdm(total=total, initial=initial, unit="rep", unit_scale=True, file=sys.stderr,
-                dynamic_ncols=True, smoothing=0.1, desc="sweep")
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="rep",
+        unit_scale=True,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        smoothing=0.1,
+        desc="sweep",
+    )
 
 
 __all__ = ["SweepInterrupted", "SweepReport", "new_manifest", "run_sweep"]

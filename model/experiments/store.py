@@ -65,8 +65,11 @@ class SweepDir:
         try:
             return json.loads(path.read_text())
         except FileNotFoundError:
-            raise InputError("not a redline sweep directory (no manifest.json)", file=str(self.path),
-                             allowed="a directory written by `redline sweep`") from None
+            raise InputError(
+                "not a redline sweep directory (no manifest.json)",
+                file=str(self.path),
+                allowed="a directory written by `redline sweep`",
+            ) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"manifest.json is not valid JSON ({exc})", file=str(path)) from None
 
@@ -113,8 +116,11 @@ class SweepDir:
             info = json.loads(meta.metadata[META_KEY])
         except Exception:  # noqa: BLE001 - any unreadable file is simply redone
             return False
-        return (meta.num_rows == block.replications and info.get("index") == block.index
-                and info.get("fingerprint") == fingerprint)
+        return (
+            meta.num_rows == block.replications
+            and info.get("index") == block.index
+            and info.get("fingerprint") == fingerprint
+        )
 
     @contextmanager
     def lock(self):
@@ -125,9 +131,12 @@ class SweepDir:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise InputError("another sweep is running in this directory", file=str(self.path),
-                                 field="--out", allowed="wait for it, or choose another --out") \
-                    from None
+                raise InputError(
+                    "another sweep is running in this directory",
+                    file=str(self.path),
+                    field="--out",
+                    allowed="wait for it, or choose another --out",
+                ) from None
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
             yield
@@ -135,5 +144,14 @@ class SweepDir:
             os.close(fd)
 
 
-__all__ = ["SweepDir", "block_name", "MANIFEST", "DESIGN", "SAMPLE", "PLAN", "SUMMARY", "BLOCKS",
-           "META_KEY"]
+__all__ = [
+    "SweepDir",
+    "block_name",
+    "MANIFEST",
+    "DESIGN",
+    "SAMPLE",
+    "PLAN",
+    "SUMMARY",
+    "BLOCKS",
+    "META_KEY",
+]

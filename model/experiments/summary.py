@@ -23,13 +23,24 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy.stats import binomtest, t as student_t
+from scipy.stats import binomtest
+from scipy.stats import t as student_t
 
 from ..simulation import EVENTS
 from .design import Block, Design
 
-SUMMARY_COLUMNS = ["point", "outcome", "replications", "count", "probability", "ci_low",
-                   "ci_high", "median_months", "mean", "sd"]
+SUMMARY_COLUMNS = [
+    "point",
+    "outcome",
+    "replications",
+    "count",
+    "probability",
+    "ci_low",
+    "ci_high",
+    "median_months",
+    "mean",
+    "sd",
+]
 _ROW_GROUP = 100_000
 
 
@@ -50,20 +61,26 @@ class _Stats:
     mean: dict  # numeric outcome -> (P,)
     m2: dict  # numeric outcome -> (P,) sum of squared deviations
 
-    def merge(self, other: "_Stats") -> "_Stats":
+    def merge(self, other: _Stats) -> _Stats:
         """Chan et al.'s pairwise update: exact for counts, stable for means and variances."""
         n = self.n + other.n
         mean, m2 = {}, {}
         for c in self.mean:
             delta = other.mean[c] - self.mean[c]
             mean[c] = self.mean[c] + delta * other.n / n
-            m2[c] = self.m2[c] + other.m2[c] + delta ** 2 * self.n * other.n / n
-        return _Stats(n, {e: self.counts[e] + other.counts[e] for e in self.counts},
-                      {e: self.hist[e] + other.hist[e] for e in self.hist}, mean, m2)
+            m2[c] = self.m2[c] + other.m2[c] + delta**2 * self.n * other.n / n
+        return _Stats(
+            n,
+            {e: self.counts[e] + other.counts[e] for e in self.counts},
+            {e: self.hist[e] + other.hist[e] for e in self.hist},
+            mean,
+            m2,
+        )
 
 
-def block_stats(df: pd.DataFrame, block: Block, events: list[str], numeric: list[str],
-                horizon: int) -> _Stats:
+def block_stats(
+    df: pd.DataFrame, block: Block, events: list[str], numeric: list[str], horizon: int
+) -> _Stats:
     p = block.points
     local = df["point"].to_numpy() - block.point_start
     n = np.bincount(local, minlength=p).astype(np.int64)
@@ -123,16 +140,27 @@ def finish(stats: _Stats, points: pd.DataFrame, outcomes: list[str]) -> pd.DataF
             frame[c] = points[c].to_numpy()[rows]
     counts = pd.array(count.ravel(), dtype="Int64")
     counts[~is_event.ravel()] = pd.NA
-    frame.update({"outcome": pd.Categorical.from_codes(np.tile(np.arange(k_out), p),
-                                                       categories=list(outcomes)),
-                  "replications": np.repeat(n, k_out), "count": counts,
-                  "probability": prob.ravel(), "ci_low": lo.ravel(), "ci_high": hi.ravel(),
-                  "median_months": median.ravel(), "mean": mean.ravel(), "sd": sd.ravel()})
+    frame.update(
+        {
+            "outcome": pd.Categorical.from_codes(
+                np.tile(np.arange(k_out), p), categories=list(outcomes)
+            ),
+            "replications": np.repeat(n, k_out),
+            "count": counts,
+            "probability": prob.ravel(),
+            "ci_low": lo.ravel(),
+            "ci_high": hi.ravel(),
+            "median_months": median.ravel(),
+            "mean": mean.ravel(),
+            "sd": sd.ravel(),
+        }
+    )
     return pd.DataFrame(frame)
 
 
-def build_summary(design: Design, points: pd.DataFrame, block_file, target: Path,
-                  write_durable) -> int:
+def build_summary(
+    design: Design, points: pd.DataFrame, block_file, target: Path, write_durable
+) -> int:
     """Stream every block file (in index order) into `target`; returns rows written."""
     outcomes = design.outcomes
     events = [o for o in outcomes if o in EVENTS]
@@ -168,7 +196,7 @@ def build_summary(design: Design, points: pd.DataFrame, block_file, target: Path
                     pending = stats
                     continue
                 pending = None
-                frame = finish(stats, points.iloc[block.point_start:block.point_stop], outcomes)
+                frame = finish(stats, points.iloc[block.point_start : block.point_stop], outcomes)
                 rows += len(frame)
                 batch.append(frame)
                 if sum(len(b) for b in batch) >= _ROW_GROUP:
@@ -194,8 +222,9 @@ def overview_of(path: Path, outcomes: list[str]) -> pd.DataFrame:
     """
     means = {o: [] for o in outcomes}
     points = {o: [] for o in outcomes}
-    for batch in pq.ParquetFile(path).iter_batches(columns=["point", "outcome", "mean"],
-                                                   batch_size=1 << 16):
+    for batch in pq.ParquetFile(path).iter_batches(
+        columns=["point", "outcome", "mean"], batch_size=1 << 16
+    ):
         df = batch.to_pandas()
         for name, group in df.groupby("outcome", observed=True, sort=False):
             if str(name) not in means:
@@ -206,11 +235,25 @@ def overview_of(path: Path, outcomes: list[str]) -> pd.DataFrame:
     for name in outcomes:
         v, pt = np.concatenate(means[name]), np.concatenate(points[name])
         top = int(np.argmax(v))
-        rows.append({"outcome": name, "measure": "probability" if name in EVENTS else "mean",
-                     "min": float(v.min()), "median": float(np.median(v)),
-                     "max": float(v.max()), "point_of_max": int(pt[top])})
+        rows.append(
+            {
+                "outcome": name,
+                "measure": "probability" if name in EVENTS else "mean",
+                "min": float(v.min()),
+                "median": float(np.median(v)),
+                "max": float(v.max()),
+                "point_of_max": int(pt[top]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-__all__ = ["SUMMARY_COLUMNS", "build_summary", "block_stats", "finish", "overview_of",
-           "read_summary", "wilson"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "build_summary",
+    "block_stats",
+    "finish",
+    "overview_of",
+    "read_summary",
+    "wilson",
+]

@@ -77,6 +77,7 @@ def _keep_heap() -> None:
         return
     try:
         import ctypes
+
         libc = ctypes.CDLL("libc.so.6")
         m_trim_threshold, m_mmap_threshold = -1, -3
         libc.mallopt(m_mmap_threshold, 64 << 20)
@@ -97,25 +98,42 @@ def run_block(task: BlockTask) -> BlockResult:
     n = task.points * r
     varying = {name: coerce_column(name, np.repeat(vals, r)) for name, vals in task.values.items()}
     df = simulate_outcomes(task.scenario, n, task.seed, varying=varying)[task.columns]
-    df.insert(0, "replication", np.tile(np.arange(task.rep_start, task.rep_stop, dtype=np.int64),
-                                        task.points))
-    df.insert(0, "point", np.repeat(np.arange(task.point_start, task.point_start + task.points,
-                                              dtype=np.int64), r))
+    df.insert(
+        0,
+        "replication",
+        np.tile(np.arange(task.rep_start, task.rep_stop, dtype=np.int64), task.points),
+    )
+    df.insert(
+        0,
+        "point",
+        np.repeat(np.arange(task.point_start, task.point_start + task.points, dtype=np.int64), r),
+    )
     table = pa.Table.from_pandas(df, preserve_index=False)
-    meta = {"index": task.index, "seed": task.seed, "fingerprint": task.fingerprint,
-            "points": [task.point_start, task.point_start + task.points],
-            "replications": [task.rep_start, task.rep_stop]}
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                           META_KEY: json.dumps(meta).encode()})
+    meta = {
+        "index": task.index,
+        "seed": task.seed,
+        "fingerprint": task.fingerprint,
+        "points": [task.point_start, task.point_start + task.points],
+        "replications": [task.rep_start, task.rep_stop],
+    }
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), META_KEY: json.dumps(meta).encode()}
+    )
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd")
-    return BlockResult(task.index, buf.getvalue(), n, time.perf_counter() - t0,
-                       f"{socket.gethostname()}:{os.getpid()}")
+    return BlockResult(
+        task.index,
+        buf.getvalue(),
+        n,
+        time.perf_counter() - t0,
+        f"{socket.gethostname()}:{os.getpid()}",
+    )
 
 
 def worker_version() -> str:
     """Run on a Dask worker to check it has the same redline as the client."""
     from .. import __version__
+
     return __version__
 
 

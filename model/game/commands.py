@@ -17,7 +17,9 @@ from .report import build, comparison_sentences, to_html, to_markdown
 
 def read_game(path: Path) -> Game:
     if not path.is_file():
-        raise InputError("no such game file", file=str(path), allowed="a JSON file from redline play")
+        raise InputError(
+            "no such game file", file=str(path), allowed="a JSON file from redline play"
+        )
     return parse_game(path.read_bytes(), str(path))
 
 
@@ -38,11 +40,15 @@ def turn_lines(game: Game) -> list[str]:
         if not d["player"]:
             lines.append(f"  {'':<9}   why: {why(d)}")
     for v in log["votes"]:
-        lines.append(f"  Assembly: vote {'passed' if v['passed'] else 'failed'}, {v['yes']} of 300 for")
+        lines.append(
+            f"  Assembly: vote {'passed' if v['passed'] else 'failed'}, {v['yes']} of 300 for"
+        )
     st = game.state()
-    lines.append(f"  now: Seoul rung {st['seoul_rung']}, Moscow reward {st['moscow_reward_rung']} "
-                 f"posture {st['moscow_posture']}, opposition {st['public_opposition']:.1%}, "
-                 f"stockpile {st['stockpile_days']:.1f} days")
+    lines.append(
+        f"  now: Seoul rung {st['seoul_rung']}, Moscow reward {st['moscow_reward_rung']} "
+        f"posture {st['moscow_posture']}, opposition {st['public_opposition']:.1%}, "
+        f"stockpile {st['stockpile_days']:.1f} days"
+    )
     return lines
 
 
@@ -58,8 +64,10 @@ def _ask_seat(game: Game, seat: str, echo) -> dict[str, int] | None:
             echo(f"  {mark} {o.index}. {o.label}{extra}")
         while True:
             try:
-                answer = input("choose a number, 'r N' for the risk view of N, 'a' for advice, "
-                               "'q' to save and quit: ").strip()
+                answer = input(
+                    "choose a number, 'r N' for the risk view of N, 'a' for advice, "
+                    "'q' to save and quit: "
+                ).strip()
             except EOFError:
                 return None
             if answer == "q":
@@ -78,10 +86,14 @@ def _ask_seat(game: Game, seat: str, echo) -> dict[str, int] | None:
                     echo(f"    {exc}")
                     continue
                 w = risk["within"]
-                echo(f"    within {risk['months']} months in {risk['reps']:,} worlds: collapse "
-                     f"{w['relations_collapsed']:.0%}, red line {w['red_line_crossed']:.0%}, "
-                     f"lethal aid {w['lethal_aid']:.0%}; next month Moscow posture "
-                     + ", ".join(f"{k} {v:.0%}" for k, v in risk["next_month"]["moscow_posture"].items() if v))
+                echo(
+                    f"    within {risk['months']} months in {risk['reps']:,} worlds: collapse "
+                    f"{w['relations_collapsed']:.0%}, red line {w['red_line_crossed']:.0%}, "
+                    f"lethal aid {w['lethal_aid']:.0%}; next month Moscow posture "
+                    + ", ".join(
+                        f"{k} {v:.0%}" for k, v in risk["next_month"]["moscow_posture"].items() if v
+                    )
+                )
                 continue
             try:
                 choice = int(answer)
@@ -100,13 +112,21 @@ def _ask_seat(game: Game, seat: str, echo) -> dict[str, int] | None:
 def register(app, guarded):
     @app.command()
     @guarded
-    def play(scenario: Annotated[str, typer.Argument(help="scenario name or YAML path")] = "november-2024",
-             seat: Annotated[Optional[list[str]], typer.Option(
-                 help="seat(s) you hold: seoul, moscow, pyongyang, nato (repeatable)")] = None,
-             seed: Annotated[int, typer.Option(min=0)] = 0,
-             game_file: Annotated[Path, typer.Option("--game", help="game file to write")] = Path("game.json"),
-             resume: Annotated[Optional[Path], typer.Option(help="continue a saved game")] = None,
-             advice: Annotated[bool, typer.Option(help="allow the model's advice")] = True):
+    def play(
+        scenario: Annotated[
+            str, typer.Argument(help="scenario name or YAML path")
+        ] = "november-2024",
+        seat: Annotated[
+            Optional[list[str]],
+            typer.Option(help="seat(s) you hold: seoul, moscow, pyongyang, nato (repeatable)"),
+        ] = None,
+        seed: Annotated[int, typer.Option(min=0)] = 0,
+        game_file: Annotated[Path, typer.Option("--game", help="game file to write")] = Path(
+            "game.json"
+        ),
+        resume: Annotated[Optional[Path], typer.Option(help="continue a saved game")] = None,
+        advice: Annotated[bool, typer.Option(help="allow the model's advice")] = True,
+    ):
         """Play one or more seats in the terminal, month by month."""
         if resume:
             game = read_game(resume)
@@ -114,18 +134,24 @@ def register(app, guarded):
             seats = seat or ["seoul"]
             for s in seats:
                 if s not in SEATS:
-                    raise InputError(f"unknown seat {s!r}", field="--seat", allowed=", ".join(SEATS))
+                    raise InputError(
+                        f"unknown seat {s!r}", field="--seat", allowed=", ".join(SEATS)
+                    )
             game = Game(load_scenario(scenario), seed, {s: "player" for s in seats}, advice)
         players = [s for s, h in game.seats.items() if h == "player"]
-        typer.echo(f"{game.scenario.name}: you hold {', '.join(players)}; seed {game.seed}; "
-                   f"{game.scenario.horizon_months - len(game.turns)} month(s) to play")
+        typer.echo(
+            f"{game.scenario.name}: you hold {', '.join(players)}; seed {game.seed}; "
+            f"{game.scenario.horizon_months - len(game.turns)} month(s) to play"
+        )
         while not game.finished:
             moves = {}
             for s in players:
                 m = _ask_seat(game, s, typer.echo)
                 if m is None:
                     write_json(game.to_dict(), game_file)
-                    typer.echo(f"saved to {game_file}; continue with: redline play --resume {game_file}")
+                    typer.echo(
+                        f"saved to {game_file}; continue with: redline play --resume {game_file}"
+                    )
                     return
                 moves[s] = m
             game.play_turn(moves)
@@ -142,9 +168,12 @@ def register(app, guarded):
 
     @app.command()
     @guarded
-    def report(game: Annotated[Path, typer.Argument(help="a game file from redline play")],
-               out: Annotated[Optional[Path], typer.Option(
-                   help="write the report here (.md or .html)")] = None):
+    def report(
+        game: Annotated[Path, typer.Argument(help="a game file from redline play")],
+        out: Annotated[
+            Optional[Path], typer.Option(help="write the report here (.md or .html)")
+        ] = None,
+    ):
         """The after-action report of a game: timeline, decisive turns, constraints, comparison."""
         g = read_game(game)
         rep = build(g)

@@ -40,15 +40,23 @@ class Option:
 class Game:
     """One game: `seats` maps each actor to "player" or "model"."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0, seats: dict[str, str] | None = None,
-                 advice_visible: bool = True):
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int = 0,
+        seats: dict[str, str] | None = None,
+        advice_visible: bool = True,
+    ):
         self.scenario = scenario
         self.seed = int(seed)
         self.seats = {s: "model" for s in SEATS} | dict(seats or {})
         for seat, holder in self.seats.items():
             if seat not in SEATS or holder not in ("player", "model"):
-                raise InputError(f"{seat}: {holder}", field="seats",
-                                 allowed=f"seats {', '.join(SEATS)} held by player or model")
+                raise InputError(
+                    f"{seat}: {holder}",
+                    field="seats",
+                    allowed=f"seats {', '.join(SEATS)} held by player or model",
+                )
         self.advice_visible = advice_visible
         self.paused = False
         self.turns: list[dict] = []  # each: {"moves": {...}, "injects": [...], "custom": {...}}
@@ -67,15 +75,19 @@ class Game:
         w = self.world
         if turn.get("custom"):
             self.custom.update(turn["custom"])
-            self.params = self.scenario.with_overrides(self.custom,
-                                                       origin=f"{where}.custom").parameters
+            self.params = self.scenario.with_overrides(
+                self.custom, origin=f"{where}.custom"
+            ).parameters
             w.set_parameters(self.params)
         for ev in turn.get("injects", []):
             w.events.setdefault(w.t, []).append(Event.model_validate(ev))
         for seat, moves in turn.get("moves", {}).items():
             self.check_moves(seat, moves, where=f"{where}.moves.{seat}")
-        w.forced = {(seat, d): np.array([int(o)]) for seat, moves in turn.get("moves", {}).items()
-                    for d, o in moves.items()}
+        w.forced = {
+            (seat, d): np.array([int(o)])
+            for seat, moves in turn.get("moves", {}).items()
+            for d, o in moves.items()
+        }
         w.step()
 
     @property
@@ -95,22 +107,31 @@ class Game:
         """Where each actor stands now (public information)."""
         w = self.world
         return {
-            "month": self.month, "turn": len(self.turns),
-            "seoul_rung": int(w.seoul.rung[0]), "moscow_reward_rung": int(w.moscow.reward[0]),
-            "moscow_posture": int(w.moscow.posture[0]), "pyongyang_troops": int(w.pyongyang.troops[0]),
-            "pyongyang_shells": float(w.pyongyang.shells[0]), "nato_rung": int(w.nato.rung[0]),
+            "month": self.month,
+            "turn": len(self.turns),
+            "seoul_rung": int(w.seoul.rung[0]),
+            "moscow_reward_rung": int(w.moscow.reward[0]),
+            "moscow_posture": int(w.moscow.posture[0]),
+            "pyongyang_troops": int(w.pyongyang.troops[0]),
+            "pyongyang_shells": float(w.pyongyang.shells[0]),
+            "nato_rung": int(w.nato.rung[0]),
             "public_opposition": float(w.seoul.opposition[0]),
             "stockpile_days": float(w.seoul.stockpile[0]),
             "assembly_approved": bool(w.seoul.approved_rung[0] >= LETHAL),
-            "vote_cooldown": int(w.seoul.cooldown[0]), "ceasefire": bool(w.ceasefire[0]),
+            "vote_cooldown": int(w.seoul.cooldown[0]),
+            "ceasefire": bool(w.ceasefire[0]),
             "red_line_crossed": bool(w.moscow.max_reward[0] >= 3),
             "relations_collapsed": bool(w.moscow.posture[0] == 3),
         }
 
     # --- what a seat may do ---------------------------------------------------------------
     def agent(self, seat: str):
-        return {"seoul": self.world.seoul, "moscow": self.world.moscow,
-                "pyongyang": self.world.pyongyang, "nato": self.world.nato}[seat]
+        return {
+            "seoul": self.world.seoul,
+            "moscow": self.world.moscow,
+            "pyongyang": self.world.pyongyang,
+            "nato": self.world.nato,
+        }[seat]
 
     def options(self, seat: str) -> dict[str, list[Option]]:
         """Each decision's options this month, with the rules that block them now."""
@@ -134,7 +155,8 @@ class Game:
             return rules, ""
         if s.cooldown[0] > 0:
             return rules + ["assembly_approval"], (
-                f"the Assembly refused lately: no new vote for {int(s.cooldown[0])} month(s)")
+                f"the Assembly refused lately: no new vote for {int(s.cooldown[0])} month(s)"
+            )
         what = "troops need" if rung >= 5 else "lethal supply needs"
         return rules, f"{what} National Assembly approval: a vote will be held"
 
@@ -143,24 +165,35 @@ class Game:
         if seat not in SEATS:
             raise InputError(f"unknown seat {seat!r}", field=where, allowed=", ".join(SEATS))
         if self.seats[seat] != "player":
-            raise InputError(f"{seat} is held by the model", field=where,
-                             allowed="moves only for player seats")
+            raise InputError(
+                f"{seat} is held by the model", field=where, allowed="moves only for player seats"
+            )
         options = self.options(seat)
         clean = {}
         for decision, option in moves.items():
             if decision not in options:
-                raise InputError(f"unknown decision {decision!r}", field=where,
-                                 allowed=", ".join(options))
+                raise InputError(
+                    f"unknown decision {decision!r}", field=where, allowed=", ".join(options)
+                )
             opts = options[decision]
-            if not isinstance(option, (int, np.integer)) or isinstance(option, bool) \
-                    or not 0 <= option < len(opts):
-                raise InputError(f"option {option!r}", field=f"{where}.{decision}",
-                                 allowed=f"0 to {len(opts) - 1}")
+            if (
+                not isinstance(option, (int, np.integer))
+                or isinstance(option, bool)
+                or not 0 <= option < len(opts)
+            ):
+                raise InputError(
+                    f"option {option!r}",
+                    field=f"{where}.{decision}",
+                    allowed=f"0 to {len(opts) - 1}",
+                )
             chosen = opts[option]
             if not chosen.allowed:
                 why = "; ".join(f"{r}: {RULES[r][0]}" for r in chosen.rules)
-                raise InputError(f"'{chosen.label}' is blocked ({why})", field=f"{where}.{decision}",
-                                 allowed=", ".join(f"{o.index} {o.label}" for o in opts if o.allowed))
+                raise InputError(
+                    f"'{chosen.label}' is blocked ({why})",
+                    field=f"{where}.{decision}",
+                    allowed=", ".join(f"{o.index} {o.label}" for o in opts if o.allowed),
+                )
             clean[decision] = int(option)
         return clean
 
@@ -170,14 +203,22 @@ class Game:
         if self.finished:
             raise InputError("the game is over", field="turn", allowed="no more turns")
         if self.paused:
-            raise InputError("the facilitator has paused the game", field="turn",
-                             allowed="wait for the facilitator to resume")
+            raise InputError(
+                "the facilitator has paused the game",
+                field="turn",
+                allowed="wait for the facilitator to resume",
+            )
         moves = moves or {}
         missing = [s for s, h in self.seats.items() if h == "player" and s not in moves]
         if missing:
-            raise InputError(f"no move yet for {', '.join(missing)}", field="moves",
-                             allowed="a move for every player seat")
-        clean = {seat: self.check_moves(seat, m, where=f"moves.{seat}") for seat, m in moves.items()}
+            raise InputError(
+                f"no move yet for {', '.join(missing)}",
+                field="moves",
+                allowed="a move for every player seat",
+            )
+        clean = {
+            seat: self.check_moves(seat, m, where=f"moves.{seat}") for seat, m in moves.items()
+        }
         turn = {"month": self.month, "moves": clean, **deepcopy(self.pending)}
         self._play(turn, where=f"turns.{len(self.turns)}")
         self.turns.append(turn)
@@ -203,9 +244,10 @@ class Game:
             ev["value"] = value
         try:
             Event.model_validate(ev)
-        except Exception as exc:  # pydantic error -> one clear line
-            raise InputError(str(exc).splitlines()[-1].strip(), field="inject",
-                             allowed=", ".join(EVENT_TYPES)) from None
+        except ValueError as exc:  # pydantic ValidationError -> one clear line
+            raise InputError(
+                str(exc).splitlines()[-1].strip(), field="inject", allowed=", ".join(EVENT_TYPES)
+            ) from None
         self.pending["injects"].append(ev)
 
     def inject_custom(self, note: str, parameters: dict) -> None:
@@ -215,18 +257,28 @@ class Game:
         self.scenario.with_overrides({**self.custom, **parameters}, origin="inject")
         self.pending["custom"] = {**self.pending["custom"], **parameters}
         self.pending.setdefault("notes", []).append(
-            f"{note}: " + ", ".join(f"{k}={v}" for k, v in parameters.items()))
+            f"{note}: " + ", ".join(f"{k}={v}" for k, v in parameters.items())
+        )
 
     # --- looking ahead -------------------------------------------------------------------------
     def branch_scenario(self) -> Scenario:
         """The scenario as it now stands: current parameters plus this month's injects."""
-        events = list(self.scenario.events) + [Event.model_validate(e) for e in self.pending["injects"]]
-        params = self.scenario.with_overrides({**self.custom, **self.pending["custom"]},
-                                              origin="inject").parameters
+        events = list(self.scenario.events) + [
+            Event.model_validate(e) for e in self.pending["injects"]
+        ]
+        params = self.scenario.with_overrides(
+            {**self.custom, **self.pending["custom"]}, origin="inject"
+        ).parameters
         return self.scenario.model_copy(update={"parameters": params, "events": events})
 
-    def risk(self, seat: str | None = None, moves: dict[str, int] | None = None,
-             reps: int = 1000, months: int = 3, seed: int | None = None) -> dict:
+    def risk(
+        self,
+        seat: str | None = None,
+        moves: dict[str, int] | None = None,
+        reps: int = 1000,
+        months: int = 3,
+        seed: int | None = None,
+    ) -> dict:
         """What may follow: many replications branched from this world, the move under test
         played in their first month and everything else left to the model."""
         if self.finished:
@@ -238,8 +290,14 @@ class Game:
         sc = self.branch_scenario()
         left = sc.horizon_months - len(self.turns)
         months = max(1, min(months, left))
-        res = simulate(sc, reps=reps, seed=self.seed + 7919 * (len(self.turns) + 1)
-                       if seed is None else seed, start=state, months=months, first_moves=first)
+        res = simulate(
+            sc,
+            reps=reps,
+            seed=self.seed + 7919 * (len(self.turns) + 1) if seed is None else seed,
+            start=state,
+            months=months,
+            first_moves=first,
+        )
         o, s = res.outcomes, res.series
 
         def dist(values, labels):
@@ -247,8 +305,10 @@ class Game:
             return {labels[k]: float(counts[k] / len(values)) for k in range(len(labels))}
 
         from ..agents import MOSCOW_POSTURES, MOSCOW_REWARDS, NATO_RUNGS, SEOUL_RUNGS, TROOP_LEVELS
+
         return {
-            "months": months, "reps": reps,
+            "months": months,
+            "reps": reps,
             "next_month": {
                 "seoul": dist(s["seoul_rung"][0], SEOUL_RUNGS),
                 "moscow_reward": dist(s["moscow_reward_rung"][0], MOSCOW_REWARDS),
@@ -260,8 +320,9 @@ class Game:
                 "relations_collapsed": float(o.relations_collapsed.mean()),
                 "red_line_crossed": float(o.red_line_crossed.mean()),
                 "lethal_aid": float(o.lethal_aid.mean()),
-                "assembly_vote_passed": float((s["assembly_approved"][0]
-                                               & s["assembly_vote"][0]).mean()),
+                "assembly_vote_passed": float(
+                    (s["assembly_approved"][0] & s["assembly_vote"][0]).mean()
+                ),
                 "assembly_vote_held": float(s["assembly_vote"][0].mean()),
             },
         }
@@ -270,16 +331,29 @@ class Game:
         """The model's own choice for a seat this month, as a distribution over options."""
         sc = self.branch_scenario()
         state = self.world.world_state(0) if self.turns else None
-        res = simulate(sc, reps=reps, seed=self.seed + 104729 * (len(self.turns) + 1),
-                       start=state, months=1, trace=[0])
+        res = simulate(
+            sc,
+            reps=reps,
+            seed=self.seed + 104729 * (len(self.turns) + 1),
+            start=state,
+            months=1,
+            trace=[0],
+        )
         out = {}
         agent = self.agent(seat)
-        key = {"seoul": ["seoul_rung"], "moscow": ["moscow_reward_rung", "moscow_posture"],
-               "pyongyang": [None, "pyongyang_troops", None], "nato": ["nato_rung"]}[seat]
+        key = {
+            "seoul": ["seoul_rung"],
+            "moscow": ["moscow_reward_rung", "moscow_posture"],
+            "pyongyang": [None, "pyongyang_troops", None],
+            "nato": ["nato_rung"],
+        }[seat]
         for (decision, labels), col in zip(agent.DECISIONS.items(), key):
             if col is None:  # decisions with no series of their own: use the traced draw's odds
-                d = next(x for x in res.log[0]["decisions"]
-                         if x["actor"] == seat and x["decision"] == decision)
+                d = next(
+                    x
+                    for x in res.log[0]["decisions"]
+                    if x["actor"] == seat and x["decision"] == decision
+                )
                 out[decision] = d["probabilities"]
                 continue
             counts = np.bincount(res.series[col][0].astype(int), minlength=len(labels))
@@ -289,37 +363,57 @@ class Game:
     # --- files -------------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {
-            "format": FORMAT, "scenario": self.scenario.to_yaml_dict(), "seed": self.seed,
-            "seats": dict(self.seats), "advice_visible": self.advice_visible,
-            "paused": self.paused, "turns": deepcopy(self.turns), "pending": deepcopy(self.pending),
-            "state": self.state(), "finished": self.finished,
+            "format": FORMAT,
+            "scenario": self.scenario.to_yaml_dict(),
+            "seed": self.seed,
+            "seats": dict(self.seats),
+            "advice_visible": self.advice_visible,
+            "paused": self.paused,
+            "turns": deepcopy(self.turns),
+            "pending": deepcopy(self.pending),
+            "state": self.state(),
+            "finished": self.finished,
         }
 
     @classmethod
-    def from_dict(cls, data: dict, origin: str = "game file") -> "Game":
+    def from_dict(cls, data: dict, origin: str = "game file") -> Game:
         """Rebuild a game by replaying its turns; any move the rules block is refused."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise InputError("not a redline game file", file=origin, field="format",
-                             allowed=FORMAT)
+            raise InputError("not a redline game file", file=origin, field="format", allowed=FORMAT)
         scenario = validate(data.get("scenario"), f"{origin}: scenario")
         try:
-            game = cls(scenario, int(data.get("seed", 0)), data.get("seats"),
-                       bool(data.get("advice_visible", True)))
+            game = cls(
+                scenario,
+                int(data.get("seed", 0)),
+                data.get("seats"),
+                bool(data.get("advice_visible", True)),
+            )
             turns = data.get("turns") or []
             if not isinstance(turns, list) or len(turns) > scenario.horizon_months:
-                raise InputError("too many turns", field="turns",
-                                 allowed=f"at most {scenario.horizon_months}")
+                raise InputError(
+                    "too many turns", field="turns", allowed=f"at most {scenario.horizon_months}"
+                )
             for i, turn in enumerate(turns):
-                if not isinstance(turn, dict) or set(turn) - {"month", "moves", "injects",
-                                                              "custom", "notes"}:
-                    raise InputError("malformed turn", field=f"turns.{i}",
-                                     allowed="month, moves, injects, custom, notes")
+                if not isinstance(turn, dict) or set(turn) - {
+                    "month",
+                    "moves",
+                    "injects",
+                    "custom",
+                    "notes",
+                }:
+                    raise InputError(
+                        "malformed turn",
+                        field=f"turns.{i}",
+                        allowed="month, moves, injects, custom, notes",
+                    )
                 game._play(turn, where=f"turns.{i}")
                 game.turns.append(deepcopy(turn))
             game.pending = data.get("pending") or {"injects": [], "custom": {}}
             game.paused = bool(data.get("paused", False))
         except InputError as exc:
-            raise InputError(exc.detail, file=origin, field=exc.field, allowed=exc.allowed) from None
+            raise InputError(
+                exc.detail, file=origin, field=exc.field, allowed=exc.allowed
+            ) from None
         return game
 
 
@@ -330,12 +424,18 @@ def parse_game(data: bytes, origin: str) -> Game:
     try:
         raw = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise InputError(f"not valid JSON ({type(exc).__name__})", file=origin,
-                         allowed="a redline game file (JSON)") from None
+        raise InputError(
+            f"not valid JSON ({type(exc).__name__})",
+            file=origin,
+            allowed="a redline game file (JSON)",
+        ) from None
     try:
         return Game.from_dict(raw, origin=origin)
     except InputError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
-        raise InputError(f"could not read the game ({type(exc).__name__})", file=origin,
-                         allowed="a game file saved by redline, unedited") from None
+        raise InputError(
+            f"could not read the game ({type(exc).__name__})",
+            file=origin,
+            allowed="a game file saved by redline, unedited",
+        ) from None

@@ -15,9 +15,12 @@ from ..simulation import simulate
 from .engine import ACTOR_NAMES, Game
 
 ENSEMBLE_REPS = 2000
-OUTCOMES = {"lethal_aid": "lethal aid", "relations_collapsed": "collapse of relations",
-            "red_line_crossed": "Moscow crossing Seoul's red line",
-            "offensive_weapons": "offensive weapons"}
+OUTCOMES = {
+    "lethal_aid": "lethal aid",
+    "relations_collapsed": "collapse of relations",
+    "red_line_crossed": "Moscow crossing Seoul's red line",
+    "offensive_weapons": "offensive weapons",
+}
 
 
 def game_outcomes(game: Game) -> dict[str, bool]:
@@ -26,11 +29,13 @@ def game_outcomes(game: Game) -> dict[str, bool]:
     if t == 0:
         return {k: False for k in OUTCOMES}
     first = game.world.first
-    return {"lethal_aid": bool(first["lethal"][0] >= 0),
-            "relations_collapsed": bool(first["collapse"][0] >= 0),
-            "red_line_crossed": bool(first["red_line"][0] >= 0),
-            "offensive_weapons": bool(first["offensive"][0] >= 0),
-            "final_seoul_rung": int(s["seoul_rung"][t - 1, 0])}
+    return {
+        "lethal_aid": bool(first["lethal"][0] >= 0),
+        "relations_collapsed": bool(first["collapse"][0] >= 0),
+        "red_line_crossed": bool(first["red_line"][0] >= 0),
+        "offensive_weapons": bool(first["offensive"][0] >= 0),
+        "final_seoul_rung": int(s["seoul_rung"][t - 1, 0]),
+    }
 
 
 def ensemble(game: Game, reps: int = ENSEMBLE_REPS) -> dict[str, float]:
@@ -61,19 +66,31 @@ def build(game: Game, reps: int = ENSEMBLE_REPS) -> dict:
     for i, (turn, log) in enumerate(zip(game.turns, game.log)):
         month = log["month"]
         injects = [e["note"] or e["type"] for e in log["events"]] + turn.get("notes", [])
-        votes = [f"Assembly vote {'passed' if v['passed'] else 'failed'} ({v['yes']} of 300)"
-                 for v in log["votes"]]
-        timeline.append({"month": month, "injects": injects,
-                         "moves": _moves_line(turn, log, game.seats), "votes": votes})
-        prev = {k: (s[k][i - 1, 0] if i else None) for k in
-                ("seoul_rung", "moscow_posture", "moscow_reward_rung", "pyongyang_troops")}
+        votes = [
+            f"Assembly vote {'passed' if v['passed'] else 'failed'} ({v['yes']} of 300)"
+            for v in log["votes"]
+        ]
+        timeline.append(
+            {
+                "month": month,
+                "injects": injects,
+                "moves": _moves_line(turn, log, game.seats),
+                "votes": votes,
+            }
+        )
+        prev = {
+            k: (s[k][i - 1, 0] if i else None)
+            for k in ("seoul_rung", "moscow_posture", "moscow_reward_rung", "pyongyang_troops")
+        }
         notes = []
         if i and s["seoul_rung"][i, 0] != prev["seoul_rung"]:
             notes.append(f"Seoul to {SEOUL_RUNGS[s['seoul_rung'][i, 0]]}")
         if i and s["moscow_posture"][i, 0] != prev["moscow_posture"]:
             notes.append(f"Moscow to {MOSCOW_POSTURES[s['moscow_posture'][i, 0]]}")
         if i and s["moscow_reward_rung"][i, 0] != prev["moscow_reward_rung"]:
-            notes.append(f"Moscow rewards Pyongyang with {MOSCOW_REWARDS[s['moscow_reward_rung'][i, 0]]}")
+            notes.append(
+                f"Moscow rewards Pyongyang with {MOSCOW_REWARDS[s['moscow_reward_rung'][i, 0]]}"
+            )
         if i and s["pyongyang_troops"][i, 0] != prev["pyongyang_troops"]:
             notes.append(f"Pyongyang troops {TROOP_LEVELS[s['pyongyang_troops'][i, 0]]}")
         notes += votes + [f"inject: {x}" for x in injects]
@@ -88,16 +105,33 @@ def build(game: Game, reps: int = ENSEMBLE_REPS) -> dict:
                         bound.setdefault(r, []).append((month, ACTOR_NAMES[d["actor"]], option))
             if d["player"]:
                 p_model = d["probabilities"].get(d["requested"], 0.0)
-                path.append({"month": month, "actor": ACTOR_NAMES[d["actor"]],
-                             "decision": d["decision"], "player": d["requested"],
-                             "result": d["chosen"], "model": d["model_choice"],
-                             "model_odds_of_player_move": p_model})
+                path.append(
+                    {
+                        "month": month,
+                        "actor": ACTOR_NAMES[d["actor"]],
+                        "decision": d["decision"],
+                        "player": d["requested"],
+                        "result": d["chosen"],
+                        "model": d["model_choice"],
+                        "model_odds_of_player_move": p_model,
+                    }
+                )
     outcome = game_outcomes(game)
     ens = ensemble(game, reps) if game.turns else {}
-    return {"scenario": game.scenario.name, "seed": game.seed, "seats": game.seats,
-            "months": [t["month"] for t in game.turns], "finished": game.finished,
-            "timeline": timeline, "decisive": decisive, "bound": bound, "path": path,
-            "outcome": outcome, "ensemble": ens, "state": game.state()}
+    return {
+        "scenario": game.scenario.name,
+        "seed": game.seed,
+        "seats": game.seats,
+        "months": [t["month"] for t in game.turns],
+        "finished": game.finished,
+        "timeline": timeline,
+        "decisive": decisive,
+        "bound": bound,
+        "path": path,
+        "outcome": outcome,
+        "ensemble": ens,
+        "state": game.state(),
+    }
 
 
 def comparison_sentences(rep: dict) -> list[str]:
@@ -108,29 +142,43 @@ def comparison_sentences(rep: dict) -> list[str]:
     for key, label in OUTCOMES.items():
         happened = rep["outcome"][key]
         verb = "ended with" if happened else "avoided"
-        out.append(f"Your game {verb} {label}; the model reaches {label} in "
-                   f"{ens[key]:.0%} of {ens['reps']:,} worlds from this start over the same "
-                   f"{ens['months']} months.")
+        out.append(
+            f"Your game {verb} {label}; the model reaches {label} in "
+            f"{ens[key]:.0%} of {ens['reps']:,} worlds from this start over the same "
+            f"{ens['months']} months."
+        )
     return out
 
 
 def to_markdown(rep: dict) -> str:
     seats = ", ".join(f"{ACTOR_NAMES[k]}: {v}" for k, v in rep["seats"].items())
-    lines = [f"# After-action report: {rep['scenario']}", "",
-             f"Seed {rep['seed']}; seats {seats}; "
-             f"{len(rep['months'])} month(s) played"
-             + (f" ({rep['months'][0]} to {rep['months'][-1]})" if rep["months"] else "")
-             + ("; game finished." if rep["finished"] else "; game in progress."), "",
-             "## Where the game ended against the ensemble", ""]
+    lines = [
+        f"# After-action report: {rep['scenario']}",
+        "",
+        f"Seed {rep['seed']}; seats {seats}; "
+        f"{len(rep['months'])} month(s) played"
+        + (f" ({rep['months'][0]} to {rep['months'][-1]})" if rep["months"] else "")
+        + ("; game finished." if rep["finished"] else "; game in progress."),
+        "",
+        "## Where the game ended against the ensemble",
+        "",
+    ]
     lines += [f"- {x}" for x in comparison_sentences(rep)]
     lines += ["", "## Timeline", "", "| month | injects | moves | Assembly |", "|---|---|---|---|"]
     for t in rep["timeline"]:
-        lines.append(f"| {t['month']} | {'; '.join(t['injects']) or '-'} | "
-                     f"{'; '.join(t['moves']) or 'all hold'} | {'; '.join(t['votes']) or '-'} |")
+        lines.append(
+            f"| {t['month']} | {'; '.join(t['injects']) or '-'} | "
+            f"{'; '.join(t['moves']) or 'all hold'} | {'; '.join(t['votes']) or '-'} |"
+        )
     lines += ["", "## Decisive turns", ""]
     lines += [f"- **{d['month']}**: {'; '.join(d['what'])}" for d in rep["decisive"]] or ["- none"]
-    lines += ["", "## Constraints that bound", "", "| rule | what it says | evidence | months it blocked an option |",
-              "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Constraints that bound",
+        "",
+        "| rule | what it says | evidence | months it blocked an option |",
+        "|---|---|---|---|",
+    ]
     for rule, hits in sorted(rep["bound"].items(), key=lambda kv: -len(kv[1])):
         months = sorted({m for m, _, _ in hits})
         span = f"{months[0]} to {months[-1]}" if len(months) > 1 else months[0]
@@ -138,29 +186,41 @@ def to_markdown(rep: dict) -> str:
     lines += ["", "## The players' path against the model's own choices", ""]
     if rep["path"]:
         agree = sum(p["result"] == p["model"] for p in rep["path"])
-        lines += [f"The players chose as the model would have in {agree} of {len(rep['path'])} "
-                  "decisions (same month, same world, same random draw).", "",
-                  "| month | seat | decision | player | result | model would have | model's odds of the player's move |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"The players chose as the model would have in {agree} of {len(rep['path'])} "
+            "decisions (same month, same world, same random draw).",
+            "",
+            "| month | seat | decision | player | result | model would have | model's odds of the player's move |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for p in rep["path"]:
-            lines.append(f"| {p['month']} | {p['actor']} | {p['decision']} | {p['player']} | "
-                         f"{p['result']} | {p['model']} | {p['model_odds_of_player_move']:.0%} |")
+            lines.append(
+                f"| {p['month']} | {p['actor']} | {p['decision']} | {p['player']} | "
+                f"{p['result']} | {p['model']} | {p['model_odds_of_player_move']:.0%} |"
+            )
     else:
         lines.append("No player seats: the model played every actor.")
     st = rep["state"]
-    lines += ["", "## Final state", "",
-              f"Seoul: {SEOUL_RUNGS[st['seoul_rung']]}; Moscow: {MOSCOW_REWARDS[st['moscow_reward_rung']]}, "
-              f"{MOSCOW_POSTURES[st['moscow_posture']]}; Pyongyang troops "
-              f"{TROOP_LEVELS[st['pyongyang_troops']]}; NATO: {NATO_RUNGS[st['nato_rung']]}; "
-              f"public opposition {st['public_opposition']:.1%}; stockpile "
-              f"{st['stockpile_days']:.1f} days.", ""]
+    lines += [
+        "",
+        "## Final state",
+        "",
+        f"Seoul: {SEOUL_RUNGS[st['seoul_rung']]}; Moscow: {MOSCOW_REWARDS[st['moscow_reward_rung']]}, "
+        f"{MOSCOW_POSTURES[st['moscow_posture']]}; Pyongyang troops "
+        f"{TROOP_LEVELS[st['pyongyang_troops']]}; NATO: {NATO_RUNGS[st['nato_rung']]}; "
+        f"public opposition {st['public_opposition']:.1%}; stockpile "
+        f"{st['stockpile_days']:.1f} days.",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def to_html(rep: dict) -> str:
     body = md.markdown(to_markdown(rep), extensions=["tables"])
     title = html.escape(f"After-action report: {rep['scenario']}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-            "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.4}"
-            "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .5em}"
-            "</style></head><body>" + body + "</body></html>\n")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.4}"
+        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .5em}"
+        "</style></head><body>" + body + "</body></html>\n"
+    )

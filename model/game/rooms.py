@@ -69,29 +69,38 @@ class Rooms:
         """A new room that continues `game` (e.g. from a saved game file); (room id, token)."""
         room, token = secrets.token_hex(4), secrets.token_urlsafe(12)
         with self._db(write=True) as db:
-            db.execute("INSERT INTO rooms VALUES (?, ?, ?, 0, 0, ?)",
-                       (room, token, json.dumps(game.to_dict()), time.time()))
+            db.execute(
+                "INSERT INTO rooms VALUES (?, ?, ?, 0, 0, ?)",
+                (room, token, json.dumps(game.to_dict()), time.time()),
+            )
         return room, token
 
     def claim(self, room: str, seat: str, team: str = "") -> str:
         """Take a player seat; returns the seat token. A seat can be claimed once."""
         game, _ = self.load(room)
         if seat not in SEATS or game.seats.get(seat) != "player":
-            raise InputError(f"{seat!r} is not a player seat in room {room}", field="seat",
-                             allowed=", ".join(s for s, h in game.seats.items() if h == "player"))
+            raise InputError(
+                f"{seat!r} is not a player seat in room {room}",
+                field="seat",
+                allowed=", ".join(s for s, h in game.seats.items() if h == "player"),
+            )
         token = secrets.token_urlsafe(12)
         try:
             with self._db(write=True) as db:
                 db.execute("INSERT INTO seats VALUES (?, ?, ?, ?)", (room, seat, token, team))
         except sqlite3.IntegrityError:
-            raise InputError(f"seat {seat} is already taken", field="seat",
-                             allowed="a free seat, or ask the facilitator") from None
+            raise InputError(
+                f"seat {seat} is already taken",
+                field="seat",
+                allowed="a free seat, or ask the facilitator",
+            ) from None
         return token
 
     def load(self, room: str) -> tuple[Game, dict]:
         with self._db() as db:
-            row = db.execute("SELECT game, shared, version, facilitator FROM rooms WHERE id=?",
-                             (room,)).fetchone()
+            row = db.execute(
+                "SELECT game, shared, version, facilitator FROM rooms WHERE id=?", (room,)
+            ).fetchone()
         if row is None:
             raise InputError(f"no room {room!r}", field="room", allowed="an existing room id")
         game = Game.from_dict(json.loads(row[0]), origin=f"room {room}")
@@ -109,17 +118,25 @@ class Rooms:
         return row[0], moves, seats
 
     def _seat_for(self, db, room: str, token: str) -> str:
-        row = db.execute("SELECT seat FROM seats WHERE room=? AND token=?", (room, token)).fetchone()
+        row = db.execute(
+            "SELECT seat FROM seats WHERE room=? AND token=?", (room, token)
+        ).fetchone()
         if row is None:
-            raise InputError("this token holds no seat in the room", field="token",
-                             allowed="the token you got when you claimed your seat")
+            raise InputError(
+                "this token holds no seat in the room",
+                field="token",
+                allowed="the token you got when you claimed your seat",
+            )
         return row[0]
 
     def _check_facilitator(self, db, room: str, token: str) -> None:
-        row = db.execute("SELECT 1 FROM rooms WHERE id=? AND facilitator=?", (room, token)).fetchone()
+        row = db.execute(
+            "SELECT 1 FROM rooms WHERE id=? AND facilitator=?", (room, token)
+        ).fetchone()
         if row is None:
-            raise InputError("only the facilitator may do that", field="token",
-                             allowed="the facilitator's token")
+            raise InputError(
+                "only the facilitator may do that", field="token", allowed="the facilitator's token"
+            )
 
     # --- playing --------------------------------------------------------------------------
     def submit(self, room: str, token: str, turn: int, moves: dict[str, int]) -> dict:
@@ -128,22 +145,31 @@ class Rooms:
         with self._db() as db:
             seat = self._seat_for(db, room, token)
         if turn != len(game.turns):
-            raise InputError(f"turn {turn} is not the current turn", field="turn",
-                             allowed=f"{len(game.turns)} ({game.month})")
+            raise InputError(
+                f"turn {turn} is not the current turn",
+                field="turn",
+                allowed=f"{len(game.turns)} ({game.month})",
+            )
         clean = game.check_moves(seat, moves, where=f"moves.{seat}")
         try:
             with self._db(write=True) as db:
-                db.execute("INSERT INTO moves VALUES (?, ?, ?, ?, ?)",
-                           (room, turn, seat, json.dumps(clean), time.time()))
+                db.execute(
+                    "INSERT INTO moves VALUES (?, ?, ?, ?, ?)",
+                    (room, turn, seat, json.dumps(clean), time.time()),
+                )
         except sqlite3.IntegrityError:
-            raise InputError(f"{seat} has already moved in turn {turn}", field="moves",
-                             allowed="one move per seat per turn (the facilitator can undo)") from None
+            raise InputError(
+                f"{seat} has already moved in turn {turn}",
+                field="moves",
+                allowed="one move per seat per turn (the facilitator can undo)",
+            ) from None
         return {"seat": seat, "adjudicated": self.adjudicate(room)}
 
     def pending_moves(self, room: str, turn: int) -> dict[str, dict]:
         with self._db() as db:
-            rows = db.execute("SELECT seat, move FROM moves WHERE room=? AND turn=?",
-                              (room, turn)).fetchall()
+            rows = db.execute(
+                "SELECT seat, move FROM moves WHERE room=? AND turn=?", (room, turn)
+            ).fetchall()
         return {seat: json.loads(move) for seat, move in rows}
 
     def adjudicate(self, room: str) -> bool:
@@ -152,14 +178,20 @@ class Rooms:
             row = db.execute("SELECT game, version FROM rooms WHERE id=?", (room,)).fetchone()
             game = Game.from_dict(json.loads(row[0]), origin=f"room {room}")
             turn = len(game.turns)
-            moves = {seat: json.loads(m) for seat, m in db.execute(
-                "SELECT seat, move FROM moves WHERE room=? AND turn=?", (room, turn))}
+            moves = {
+                seat: json.loads(m)
+                for seat, m in db.execute(
+                    "SELECT seat, move FROM moves WHERE room=? AND turn=?", (room, turn)
+                )
+            }
             players = {s for s, h in game.seats.items() if h == "player"}
             if game.paused or game.finished or set(moves) != players:
                 return False
             game.play_turn(moves)
-            db.execute("UPDATE rooms SET game=?, version=version+1 WHERE id=?",
-                       (json.dumps(game.to_dict()), room))
+            db.execute(
+                "UPDATE rooms SET game=?, version=version+1 WHERE id=?",
+                (json.dumps(game.to_dict()), room),
+            )
         return True
 
     # --- facilitator ----------------------------------------------------------------------
@@ -184,10 +216,15 @@ class Rooms:
             elif action == "share":
                 db.execute("UPDATE rooms SET shared=? WHERE id=?", (int(bool(kw["shared"])), room))
             else:
-                raise InputError(f"unknown action {action!r}", field="action",
-                                 allowed="inject, custom, pause, resume, undo, advice, share")
-            db.execute("UPDATE rooms SET game=?, version=version+1 WHERE id=?",
-                       (json.dumps(game.to_dict()), room))
+                raise InputError(
+                    f"unknown action {action!r}",
+                    field="action",
+                    allowed="inject, custom, pause, resume, undo, advice, share",
+                )
+            db.execute(
+                "UPDATE rooms SET game=?, version=version+1 WHERE id=?",
+                (json.dumps(game.to_dict()), room),
+            )
         if action == "resume":
             self.adjudicate(room)
 
@@ -198,19 +235,34 @@ class Rooms:
         with self._db() as db:
             facilitator = meta["facilitator"] == token
             seat = None if facilitator else self._seat_for(db, room, token)
-            claimed = dict(db.execute("SELECT seat, team FROM seats WHERE room=?", (room,)).fetchall())
+            claimed = dict(
+                db.execute("SELECT seat, team FROM seats WHERE room=?", (room,)).fetchall()
+            )
         moved = self.pending_moves(room, len(game.turns))
         visible = list(game.seats) if facilitator or meta["shared"] else [seat]
         private = {}
         for s in visible:
             if game.seats[s] != "player" or game.finished:
                 continue
-            private[s] = {"options": game.options(s), "moved": s in moved,
-                          "move": moved.get(s) if (facilitator or s == seat) else None}
+            private[s] = {
+                "options": game.options(s),
+                "moved": s in moved,
+                "move": moved.get(s) if (facilitator or s == seat) else None,
+            }
             if game.advice_visible or facilitator:
                 private[s]["advice"] = game.advice(s, reps=500)
-        return {"room": room, "role": "facilitator" if facilitator else seat,
-                "state": game.state(), "turn": len(game.turns), "seats": game.seats,
-                "claimed": claimed, "moved": sorted(moved), "paused": game.paused,
-                "finished": game.finished, "advice_visible": game.advice_visible,
-                "shared": meta["shared"], "private": private, "log": game.log}
+        return {
+            "room": room,
+            "role": "facilitator" if facilitator else seat,
+            "state": game.state(),
+            "turn": len(game.turns),
+            "seats": game.seats,
+            "claimed": claimed,
+            "moved": sorted(moved),
+            "paused": game.paused,
+            "finished": game.finished,
+            "advice_visible": game.advice_visible,
+            "shared": meta["shared"],
+            "private": private,
+            "log": game.log,
+        }
