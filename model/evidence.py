@@ -6,16 +6,15 @@ so the citations can be printed (`redline sources`) and checked (tests).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from .scenario import ROOT
+from .resources import shipped
 
-SEEDS_DIR = Path(os.environ.get("REDLINE_SEEDS", ROOT / "seeds"))
+SEEDS_DIR = shipped("seeds")  # or REDLINE_SEEDS
 
 
 @dataclass(frozen=True)

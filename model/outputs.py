@@ -18,7 +18,6 @@ from pathlib import Path
 import pandas as pd
 
 from .parameters import flatten
-from .scenario import ROOT
 
 
 @contextmanager
@@ -52,13 +51,26 @@ def write_text(text: str, target: Path) -> None:
 
 
 def git_commit() -> str | None:
+    """The commit of the checkout this code runs from, or None when it is not one.
+
+    An installed wheel has no commit, and a git repository that merely holds the
+    environment (site-packages inside a user's project) is not redline's, so a commit
+    is recorded only when the folder above this package is itself a git work tree's top.
+    """
+    checkout = Path(__file__).resolve().parent.parent
     try:
         out = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+            ["git", "-C", str(checkout), "rev-parse", "--show-toplevel", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != checkout:
+        return None
+    return lines[1]
 
 
 def provenance() -> dict:

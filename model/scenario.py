@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import InputError
 from .parameters import HORIZON, MAX_HORIZON, SPECS, Parameters, flatten, nest
+from .resources import shipped
 
 MAX_FILE_BYTES = 1_000_000
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIO_DIR = Path(os.environ.get("REDLINE_SCENARIOS", ROOT / "scenarios"))
+SCENARIO_DIR = shipped("scenarios")  # or REDLINE_SCENARIOS; a path a user gives is read as is
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 # Event type -> (meaning, what `value` means or None when it takes none)

@@ -1,13 +1,14 @@
 """Sensitivity: which parameters drive an outcome (Sobol' or Morris), and where it is likely."""
 
 import hashlib
+from pathlib import Path
 
 import streamlit as st
 
 from dashboard import charts, exports, session, state, ui
 from dashboard import sensitivity as sa
 from model import SPECS, InputError
-from model.scenario import ROOT, dump_yaml
+from model.scenario import dump_yaml
 
 RESULT = "sensitivity_result"
 current, scenario = session.current_scenario()
@@ -128,7 +129,9 @@ with run_tab:
     )
 
 with load_tab:
-    found = sa.find_sweeps([ROOT / "runs" / "sweeps", ROOT / "runs", sa.CACHE])
+    # sweeps written from the folder the dashboard was started in, and the page's own
+    runs_dir = Path.cwd() / "runs"
+    found = sa.find_sweeps([runs_dir / "sweeps", runs_dir, sa.CACHE])
     if found:
         st.selectbox(
             "Sweeps found on this machine",
@@ -143,7 +146,7 @@ with load_tab:
     )
     if st.button("Load", key="sa_load", type="primary"):
         try:
-            st.session_state[RESULT] = sa.load(path if path.startswith("/") else ROOT / path)
+            st.session_state[RESULT] = sa.load(path)  # relative to the current folder
         except InputError as exc:
             ui.error(exc)
 

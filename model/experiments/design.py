@@ -44,10 +44,11 @@ from pydantic import (
 
 from ..errors import InputError
 from ..parameters import HORIZON, MAX_REPS, SPECS
-from ..scenario import ROOT, Scenario, check_name, load_scenario, read_yaml, resolve_named
+from ..resources import shipped
+from ..scenario import Scenario, check_name, load_scenario, read_yaml, resolve_named
 from ..simulation import EVENTS, OUTCOME_COLUMNS
 
-DESIGN_DIR = Path(os.environ.get("REDLINE_DESIGNS", ROOT / "designs"))
+DESIGN_DIR = shipped("designs")  # or REDLINE_DESIGNS; a path a user gives is read as is
 SAMPLERS = ("grid", "list", "lhs", "sobol", "morris")
 NEEDS_SAMPLES = {
     "lhs": "the number of points",
