@@ -8,17 +8,15 @@ in the browser, from the click (or the key press, with "Run on every change") to
 the last change of the page's cards and charts, once the page has been quiet for
 half a second. Prints figures; never fails on timing (the machine is shared).
 
-    .venv/bin/python benchmarks/bench_dashboard.py [trials]
+    .venv/bin/python -m benchmarks.bench_dashboard [trials]   # from the checkout
 """
 
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dashboard import browser, serve  # noqa: E402
+from dashboard import serve
+from tests import browser
 
 BAR = 1.0
 LABEL = "Public opposition"

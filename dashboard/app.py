@@ -2,18 +2,13 @@
 
 The entry point every page runs through: page setup, projector styling, reading
 the link that opened the session, and the navigation between the six pages.
+`dashboard` and `model` are imported as installed packages (a wheel, or the editable
+checkout `make` sets up), so the app runs the same from any folder.
 """
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-
-from dashboard import session, ui  # noqa: E402
+from dashboard import session, ui
 
 # A drawn favicon: Material-icon and emoji favicons are fetched from the internet, and a
 # seminar room may be offline.

@@ -286,18 +286,46 @@ def show_scenario(scenario: Scen, set_: Sets = None):
     )
 
 
+# Commands that live beside their subsystems: the module that registers them, the extra of
+# pyproject.toml they need (None: the base install has all they import) and the modules that
+# extra provides (tests/test_packaging.py holds these to pyproject.toml's lists).
+EXTENSIONS = (
+    ("model.experiments.commands", "sweep", ("SALib", "sklearn", "matplotlib", "tabulate")),
+    ("dashboard.command", "dashboard", ("streamlit", "altair", "vl_convert")),
+    ("model.game.commands", None, ()),
+)
+
+
+def needs_extra(extra: str | None, modules: tuple[str, ...]):
+    """Wrap a command so that, without its extra installed, it names the extra (exit 2).
+
+    The command is registered either way, so `redline --help` always lists it, and says
+    there what it needs. Looking the modules up does not import them.
+    """
+    import importlib.util
+
+    if extra is None or all(importlib.util.find_spec(m) is not None for m in modules):
+        return lambda fn: fn
+    install = f"pip install 'redline[{extra}]'"
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            raise InputError(f"redline {fn.__name__} needs the {extra} extra: {install}")
+
+        first, _, rest = (fn.__doc__ or "").partition("\n")  # help is rich markup: escape [
+        wrapper.__doc__ = f"{first} (needs the {extra} extra: {escape(install)})\n{rest}"
+        return wrapper
+
+    return wrap
+
+
 def _register_extensions():
-    """Commands that live beside their subsystems (sweeps, dashboard, games)."""
     import importlib
 
-    for module in ("model.experiments.commands", "model.dashboard_command", "model.game.commands"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise
-            continue
-        mod.register(app, guarded)
+    for module, extra, modules in EXTENSIONS:
+        check = needs_extra(extra, modules)
+        importlib.import_module(module).register(app, lambda fn, check=check: guarded(check(fn)))
 
 
 _register_extensions()

@@ -2,7 +2,6 @@
 uploads. (Real-browser checks are in test_dashboard_browser.py.)"""
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,13 +10,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard import charts, state
+from model import load_scenario, simulate
+from model.scenario import dump_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from dashboard import charts, state  # noqa: E402
-from model import load_scenario, simulate  # noqa: E402
-from model.scenario import dump_yaml  # noqa: E402
-
 APP = str(ROOT / "dashboard" / "app.py")
 TIMEOUT = 60
 

@@ -12,15 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import browser
 import pytest
 
+from dashboard import charts, serve
+from model import load_scenario
+from model.scenario import dump_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from dashboard import browser, charts, serve  # noqa: E402
-from model import load_scenario  # noqa: E402
-from model.scenario import dump_yaml  # noqa: E402
-
 pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "build" / "dashboard-screenshots"

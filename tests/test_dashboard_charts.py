@@ -1,21 +1,16 @@
 """Chart builders and the frames they draw, tested without Streamlit."""
 
 import json
-import sys
-from pathlib import Path
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+import vl_convert as vlc
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import altair as alt  # noqa: E402
-import vl_convert as vlc  # noqa: E402
-
-from dashboard import charts  # noqa: E402
-from model import load_scenario, simulate  # noqa: E402
-from model.simulation import EVENTS, summarize  # noqa: E402
+from dashboard import charts
+from model import load_scenario, simulate
+from model.simulation import EVENTS, summarize
 
 
 @pytest.fixture(scope="module")

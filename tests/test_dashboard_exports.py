@@ -11,15 +11,13 @@ import pandas as pd
 import pytest
 import yaml
 
+from dashboard import charts, evidence, exports, state, sweep
+from dashboard import sensitivity as sa
+from dashboard.state import Settings
+from model import SPECS, InputError, load_scenario, parse_scenario, simulate
+from model.evidence import load_register
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from dashboard import charts, evidence, exports, state, sweep  # noqa: E402
-from dashboard import sensitivity as sa  # noqa: E402
-from dashboard.state import Settings  # noqa: E402
-from model import SPECS, InputError, load_scenario, parse_scenario, simulate  # noqa: E402
-from model.evidence import load_register  # noqa: E402
-
 SETTINGS = Settings("red-line", (), 300, 4).with_changes(
     {"seoul.public_opposition": 0.6, "nato.pressure": 0.85, "seoul.step_by_step": False}
 )

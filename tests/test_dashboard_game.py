@@ -3,20 +3,17 @@ facilitator and teams in separate sessions sharing one rooms database in tmp_pat
 (The real-browser game is in test_dashboard_game_browser.py.)"""
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import game as g
+from model import InputError, load_scenario
+from model.game import Game
+from model.game.rooms import Rooms
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from dashboard import game as g  # noqa: E402
-from model import InputError, load_scenario  # noqa: E402
-from model.game import Game  # noqa: E402
-from model.game.rooms import Rooms  # noqa: E402
-
 APP = str(ROOT / "dashboard" / "app.py")
 TIMEOUT = 60
 

@@ -8,19 +8,17 @@ it fails. Screenshots go to build/dashboard-screenshots/.
 
 import os
 import re
-import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import browser
 import pytest
 
+from dashboard import serve
+from model.game.rooms import Rooms
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from dashboard import browser, serve  # noqa: E402
-from model.game.rooms import Rooms  # noqa: E402
-
 pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "build" / "dashboard-screenshots"

@@ -1,17 +1,12 @@
 """Dashboard state without Streamlit: URL parameters, widget rounding, uploads."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dashboard import state  # noqa: E402
-from dashboard.state import Settings  # noqa: E402
-from model import SPECS, InputError, load_scenario  # noqa: E402
-from model.evidence import load_register  # noqa: E402
-from model.scenario import SCENARIO_DIR, dump_yaml  # noqa: E402
+from dashboard import state
+from dashboard.state import Settings
+from model import SPECS, InputError, load_scenario
+from model.evidence import load_register
+from model.scenario import SCENARIO_DIR, dump_yaml
 
 
 def test_empty_link_gives_the_defaults():

@@ -1,19 +1,18 @@
 """`redline dashboard`: start the seminar dashboard (Streamlit) on this machine.
 
-Registered by model/cli.py when this module is present. The dashboard itself
-lives in dashboard/ (see dashboard/app.py); this only launches it.
+It lives with the dashboard it launches; model/cli.py registers it and, when the
+dashboard extra is not installed, says which to install instead of running it.
+dashboard/serve.py builds the command line (the installed dashboard/app.py).
 """
 
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .errors import InputError
+from . import serve
 
 
 def dashboard(
@@ -34,32 +33,6 @@ def dashboard(
     ] = None,
 ):
     """Open the seminar dashboard: sliders, ensembles, comparison, sweeps and sensitivity."""
-    root = Path(__file__).resolve().parent.parent  # dashboard/ sits beside model/
-    if (root / "dashboard").is_dir() and str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    try:
-        from dashboard import serve
-    except ImportError as exc:
-        raise InputError(
-            f"the dashboard is not available ({exc})",
-            field="dashboard",
-            allowed="a source checkout with dashboard/ and the dashboard extra "
-            "installed (make install)",
-        ) from None
-    if not serve.APP.is_file():
-        raise InputError(
-            "dashboard/app.py is missing",
-            file=str(serve.APP),
-            allowed="a source checkout of redline",
-        )
-    try:
-        import streamlit  # noqa: F401
-    except ImportError:
-        raise InputError(
-            "streamlit is not installed",
-            field="dashboard",
-            allowed="make install (the dashboard extra of pyproject.toml)",
-        ) from None
     cmd = serve.command(port=port, address=address, headless=headless)
     typer.echo(f"redline dashboard on http://{address}:{port} (Ctrl-C stops it)", err=True)
     try:

@@ -1,7 +1,9 @@
 """Driving the dashboard in a real browser (Debian's Chromium via Playwright): shared by the
 browser tests, the benchmark and the README screenshot.
 
-Playwright is a test dependency; nothing else in the dashboard imports this module.
+Test tooling, so it lives in tests/ and is not installed: the browser tests import it as
+`browser` (pytest puts tests/ on the path), the benchmark as `tests.browser` (run from the
+checkout with `python -m benchmarks.bench_dashboard`). Playwright is a test dependency.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ def screenshot(
     height: int = 1000,
 ) -> Path:
     """The README's picture: the Scenario page as a projector shows it."""
-    from . import serve
+    from dashboard import serve
 
     with serve.running() as url, chromium(width=width, height=height) as ctx:
         page = ctx.new_page()
@@ -144,7 +146,7 @@ def screenshot(
     return Path(target)
 
 
-if __name__ == "__main__":  # python -m dashboard.browser docs/dashboard.png
+if __name__ == "__main__":  # python -m tests.browser docs/dashboard.png (from the checkout)
     import sys
 
     print(screenshot(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/dashboard.png")))
