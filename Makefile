@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run run-cli test test-fast lint format bench validate wheel clean-venv
+.PHONY: install run run-cli test test-fast lint format bench validate wheel wheel-check clean-venv
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,11 @@ validate: install
 
 wheel: install
 	$(BIN)/python -m build --wheel --outdir dist .
+
+# Build the wheel, install it with every extra into a fresh venv and use it from outside
+# the checkout (run, sources, validate, a sweep, the dashboard): see .ci/wheel-check.
+wheel-check: install
+	PY=$(PY) .ci/wheel-check
 
 clean-venv:
 	rm -rf $(VENV)
