@@ -25,39 +25,29 @@ from functools import cache, lru_cache
 import altair as alt
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from model.agents import MOSCOW_POSTURES, MOSCOW_REWARDS, SEOUL_RUNGS
-from model.simulation import EVENTS, summarize
+from model.outcomes import MONTHS_COLUMNS, OUTCOMES
+from model.simulation import summarize
 
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY = OKABE_ITO[:6]
 FONT = 15  # axis and legend text, readable from the back of a seminar room
 WIDTH, HEIGHT = 620, 380  # with autosize 'fit' the height includes titles and axes
 
-# Outcome name -> (card title, what it counts). The six model events, plus Moscow's
-# retaliation read from its posture series (hostile measures or worse in some month).
-RETALIATION = "moscow_retaliation"
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "lethal_aid": (
-        "Lethal aid from Seoul",
-        "Seoul reaches rung 3 or higher (indirect lethal supply)",
+# Cards in the order a seminar reads them: the headline outcomes first.
+CARD_ORDER = [
+    "lethal_aid",
+    "moscow_retaliated",
+    "relations_collapsed",
+    "red_line_crossed",
+    *(
+        o
+        for o in OUTCOMES
+        if o not in ("lethal_aid", "moscow_retaliated", "relations_collapsed", "red_line_crossed")
     ),
-    RETALIATION: ("Moscow retaliates", "Moscow's posture reaches hostile measures or worse"),
-    "relations_collapsed": ("Relations collapse", "Moscow-Seoul relations collapse (posture 3)"),
-    "red_line_crossed": (
-        "Seoul's red line crossed",
-        "Moscow gives Pyongyang ballistic-missile or nuclear technology",
-    ),
-    "offensive_weapons": (
-        "Offensive weapons",
-        "Seoul supplies offensive weapons directly (rung 4)",
-    ),
-    "troops_sent": ("Seoul sends troops", "Seoul reaches rung 5"),
-    "ceasefire": ("Ceasefire", "a ceasefire in Ukraine within the horizon"),
-}
-KEY_OUTCOMES = ["lethal_aid", RETALIATION, "relations_collapsed", "red_line_crossed"]
-HOSTILE = 2  # MOSCOW_POSTURES index of "hostile measures"
+]
+KEY_OUTCOMES = CARD_ORDER[:4]
 
 # Series -> (title, level names, short names for the axis) for the escalation ladders.
 LADDERS: dict[str, tuple[str, list[str], list[str]]] = {
@@ -85,7 +75,7 @@ LADDERS: dict[str, tuple[str, list[str], list[str]]] = {
 }
 LADDER_COLOURS = {"seoul_rung": BLUE, "moscow_reward_rung": VERMILLION, "moscow_posture": PURPLE}
 TIMING_EVENTS = ["lethal_aid", "relations_collapsed"]  # shown by default
-TIMING_CHOICES = tuple(EVENTS)
+TIMING_CHOICES = tuple(OUTCOMES)
 
 
 def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -105,35 +95,17 @@ def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 # ---------------------------------------------------------------- frames
 
 
-def wilson(count: int, n: int) -> tuple[float, float]:
-    ci = binomtest(int(count), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(ci.low), float(ci.high)
+def label(outcome: str) -> str:
+    """The words for an outcome (its card title); unknown names pass through."""
+    return OUTCOMES[outcome].label if outcome in OUTCOMES else outcome
 
 
 def outcome_summary(result) -> pd.DataFrame:
     """Probability, Wilson 95% interval, count and median months for every card outcome."""
-    summary = summarize(result.outcomes)
-    posture = result.series["moscow_posture"]
-    hit = (posture >= HOSTILE).any(axis=0)
-    first = np.where(hit, (posture >= HOSTILE).argmax(axis=0) + 1, 0)
-    count, n = int(hit.sum()), int(hit.size)
-    low, high = wilson(count, n)
-    extra = pd.DataFrame(
-        [
-            {
-                "outcome": RETALIATION,
-                "probability": count / n,
-                "ci_low": low,
-                "ci_high": high,
-                "count": count,
-                "median_months": float(np.median(first[hit])) if count else None,
-            }
-        ]
-    )
-    out = pd.concat([summary, extra], ignore_index=True)
-    out["reps"] = n
-    out["title"] = out["outcome"].map(lambda o: OUTCOMES[o][0])
-    return out.set_index("outcome").loc[list(OUTCOMES)].reset_index()
+    out = summarize(result.outcomes)
+    out["reps"] = result.reps
+    out["title"] = out["outcome"].map(label)
+    return out.set_index("outcome").loc[CARD_ORDER].reset_index()
 
 
 def band_frame(values: np.ndarray, months: Sequence[str]) -> pd.DataFrame:
@@ -166,7 +138,7 @@ def timing_frame(
     n = len(outcomes)
     rows = []
     for event in events:
-        col = EVENTS[event]
+        col = MONTHS_COLUMNS[event]
         when = outcomes.loc[outcomes[event], col].astype("int64").to_numpy()
         counts = np.bincount(when, minlength=len(months) + 1)[: len(months) + 1]
         cumulative = np.cumsum(counts) / n
@@ -174,7 +146,7 @@ def timing_frame(
             rows.append(
                 {
                     "event": event,
-                    "title": OUTCOMES[event][0],
+                    "title": OUTCOMES[event].label,
                     "months_after_start": k,
                     "month": "start" if k == 0 else months[k - 1],
                     "share": counts[k] / n,
@@ -323,7 +295,7 @@ def timing_chart(frame: pd.DataFrame, height: int = HEIGHT) -> dict:
 
 @lru_cache(maxsize=16)
 def _timing_template(events: tuple[str, ...], height: int) -> str:
-    order = [OUTCOMES[e][0] for e in events]
+    order = [OUTCOMES[e].label for e in events]
     return _frozen(
         alt.Chart(alt.NamedData(MAIN))
         .mark_bar(opacity=0.9)
@@ -353,7 +325,7 @@ def cumulative_chart(frame: pd.DataFrame, height: int = HEIGHT) -> dict:
 
 @lru_cache(maxsize=16)
 def _cumulative_template(events: tuple[str, ...], height: int) -> str:
-    order = [OUTCOMES[e][0] for e in events]
+    order = [OUTCOMES[e].label for e in events]
     return _frozen(
         alt.Chart(alt.NamedData(MAIN))
         .mark_line(point=True, strokeWidth=2.5, interpolate="step-after")
@@ -413,7 +385,7 @@ def probability_chart(frame: pd.DataFrame, outcomes: Sequence[str] | None = None
 
 @lru_cache(maxsize=64)
 def _probability_template(outcomes: tuple[str, ...], labels: tuple[str, ...]) -> str:
-    order = [OUTCOMES[o][0] for o in outcomes]
+    order = [OUTCOMES[o].label for o in outcomes]
     y = alt.Y("title:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
     colour = alt.Color("label:N", title=None, sort=list(labels))
     base = alt.Chart().encode(y=y, yOffset=alt.YOffset("label:N", sort=list(labels)))
@@ -501,7 +473,7 @@ def _compare_timing_template(labels, event, height) -> str:
             tooltip=["label:N", "month:O", alt.Tooltip("cumulative:Q", format=".1%")],
         )
         .properties(
-            width=WIDTH, height=height, title=f"{OUTCOMES[event][0]}: cumulative probability"
+            width=WIDTH, height=height, title=f"{OUTCOMES[event].label}: cumulative probability"
         )
     )
 
@@ -517,7 +489,7 @@ def sweep_line_chart(
 
 @lru_cache(maxsize=64)
 def _sweep_line_template(parameter: str, outcomes: tuple[str, ...], height: int) -> str:
-    order = [OUTCOMES[o][0] for o in outcomes]
+    order = [OUTCOMES[o].label for o in outcomes]
     colour = alt.Color("title:N", title=None, sort=order)
     x = alt.X(
         field=_escape(parameter), type="quantitative", title=parameter, scale=alt.Scale(zero=False)
@@ -608,7 +580,7 @@ def _heatmap_template(x_param: str, y_param: str, outcome: str, height: int) -> 
     )
     return _frozen(
         alt.layer(cells, text, data=alt.NamedData(MAIN)).properties(
-            width=WIDTH, height=height, title=f"{OUTCOMES[outcome][0]}: probability"
+            width=WIDTH, height=height, title=f"{OUTCOMES[outcome].label}: probability"
         )
     )
 

@@ -32,8 +32,10 @@ import pandas as pd
 import yaml
 
 from model import SPECS, InputError
-from model.parameters import HORIZON
-from model.simulation import EVENTS
+from model.outcomes import OUTCOMES
+from model.parameters import HORIZON, MAX_REPS
+
+from .state import DASHBOARD_MAX_SWEEP_REPS
 
 METHODS = ("sobol", "morris")
 INDEX_COLUMNS = {
@@ -54,7 +56,6 @@ DEFAULT_FACTORS = [
     "war.ceasefire_hazard",
 ]
 RANGE_RULES = {"half": "half to double the current value", "full": "the whole allowed range"}
-MAX_REPLICATIONS = 400_000  # a seminar-sized run: about 10-20 s on one core
 CACHE = Path(tempfile.gettempdir()) / "redline-dashboard" / "sweeps"
 
 
@@ -105,8 +106,8 @@ def design_yaml(
         "samples": int(samples),
         "replications": int(replications),
         "seed": int(seed),
-        "outcomes": list(EVENTS),
-        "block_replications": int(min(per_block, 200_000)),
+        "outcomes": list(OUTCOMES),
+        "block_replications": int(min(per_block, MAX_REPS)),
         "factors": {n: {"low": lo, "high": hi} for n, (lo, hi) in factors.items()},
     }
     if method == "sobol":
@@ -118,11 +119,11 @@ def parse(text: str, base: Path | None = None):
     from model.experiments.design import parse_design
 
     design = parse_design(text, "dashboard design", base=base)
-    if design.total_replications > MAX_REPLICATIONS:
+    if design.total_replications > DASHBOARD_MAX_SWEEP_REPS:
         raise InputError(
             f"{design.n_points:,} points x {design.spec.replications:,} replications",
             field="samples",
-            allowed=f"at most {MAX_REPLICATIONS:,} replications "
+            allowed=f"at most {DASHBOARD_MAX_SWEEP_REPS:,} replications "
             "here; run bigger designs with `redline sweep`",
         )
     return design
@@ -198,7 +199,7 @@ def analyse(sweep, outcomes: Sequence[str] | None = None) -> Analysis:
             field="sampler",
             allowed="a sobol or morris sweep (see designs/)",
         )
-    wanted = [o for o in (outcomes or sweep.outcomes) if o in EVENTS and o in sweep.outcomes]
+    wanted = [o for o in (outcomes or sweep.outcomes) if o in OUTCOMES and o in sweep.outcomes]
     idx = (sobol_indices if method == "sobol" else morris_indices)(sweep, wanted)
     return Analysis(method, idx.table, str(sweep.path), sweep, skipped=dict(idx.skipped))
 

@@ -9,6 +9,8 @@ from functools import lru_cache
 import pandas as pd
 import streamlit as st
 
+from model.outcomes import OUTCOMES
+
 from . import charts, exports
 
 PROJECTOR_CSS = """
@@ -45,7 +47,7 @@ def card(
     summary_row: pd.Series, baseline_row: pd.Series | None = None, baseline_label: str = "defaults"
 ) -> None:
     """One outcome: probability (large), change against a baseline, 95% interval, count."""
-    title, meaning = charts.OUTCOMES[summary_row["outcome"]]
+    title, meaning = charts.label(summary_row["outcome"]), OUTCOMES[summary_row["outcome"]].meaning
     delta, arrow = None, "auto"
     if baseline_row is not None:
         diff = (summary_row["probability"] - baseline_row["probability"]) * 100

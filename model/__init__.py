@@ -8,9 +8,10 @@ res.outcomes, res.timeseries, res.summary()
 
 from .errors import InputError
 from .model import RedlineModel, WorldState
+from .outcomes import OUTCOMES
 from .parameters import SPECS, Parameters
 from .scenario import Scenario, load_scenario, parse_scenario, scenario_names
-from .simulation import EVENTS, Result, simulate, summarize
+from .simulation import Result, simulate, summarize
 
 __version__ = "0.1.0"
 __all__ = [
@@ -21,7 +22,7 @@ __all__ = [
     "SPECS",
     "Scenario",
     "WorldState",
-    "EVENTS",
+    "OUTCOMES",
     "load_scenario",
     "parse_scenario",
     "scenario_names",

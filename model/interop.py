@@ -23,9 +23,10 @@ import math
 from typing import Any
 
 from .errors import InputError
+from .outcomes import OUTCOMES
 from .parameters import SPECS
 from .scenario import Scenario, check_name, load_scenario
-from .simulation import EVENTS, check_size, simulate_outcomes, summarize
+from .simulation import check_size, simulate_outcomes, summarize
 
 SEPARATOR = "__"
 NUMERIC = [
@@ -54,7 +55,7 @@ def dotted(name: str) -> str:
 
 def outcome_names() -> list[str]:
     """The keys `run_model` returns, in order (all valid identifiers)."""
-    return [*EVENTS, *(f"median_months_to_{e}" for e in EVENTS), *NUMERIC]
+    return [*OUTCOMES, *(f"median_months_to_{e}" for e in OUTCOMES), *NUMERIC]
 
 
 def _plain(value: Any) -> Any:
@@ -83,8 +84,8 @@ def run_model(
     check_size(reps, sc.horizon_months)
     outcomes = simulate_outcomes(sc, int(reps), int(seed))
     table = summarize(outcomes).set_index("outcome")
-    result: dict[str, float] = {e: float(table.loc[e, "probability"]) for e in EVENTS}
-    for e in EVENTS:
+    result: dict[str, float] = {e: float(table.loc[e, "probability"]) for e in OUTCOMES}
+    for e in OUTCOMES:
         m = table.loc[e, "median_months"]
         result[f"median_months_to_{e}"] = float(m) if m is not None and m == m else math.nan
     for c in NUMERIC:

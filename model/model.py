@@ -1,10 +1,10 @@
 """The Mesa model: one instance advances an ensemble of R replications a month at a time.
 
 Order within a month (each actor sees what the earlier ones did this month):
-the ceasefire draw, scheduled events (injects), Pyongyang, Moscow, NATO, Seoul (with
-any Assembly vote and shell transfer), then public opinion. The random draws are
-made in a fixed order every month, so results depend only on the scenario,
-parameters, seed and number of replications.
+the ceasefire draw, scheduled injects, Pyongyang, Moscow, NATO, Seoul (with any
+Assembly motion and shell transfer), then public opinion, approval and the poll.
+The random draws are made in a fixed order every month, so results depend only
+on the scenario, parameters, seed and number of replications.
 """
 
 from __future__ import annotations
@@ -14,10 +14,22 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from .agents import LETHAL, RULES, SEOUL_RED_LINE, Moscow, Nato, Pyongyang, Seoul
+from .agents import (
+    LETHAL,
+    RULES,
+    SEOUL_RED_LINE,
+    Moscow,
+    Nato,
+    Pyongyang,
+    Seoul,
+    Var,
+)
 from .choice import probabilities, runner_up
-from .parameters import ParamView
+from .outcomes import OUTCOMES
+from .parameters import SPECS, ParamView
 from .scenario import Scenario, month_index, month_label
+
+ACTOR_CLASSES = (Pyongyang, Moscow, Nato, Seoul)  # the order they move in
 
 # Per-month series recorded for every replication (name -> dtype).
 SERIES = {
@@ -29,45 +41,38 @@ SERIES = {
     "pyongyang_provocation": np.bool_,
     "nato_rung": np.int8,
     "nato_pressure": np.float64,
+    "threat": np.float64,
     "public_opposition": np.float64,
+    "public_opposition_poll": np.float64,
     "public_support": np.float64,
+    "approval": np.float64,
     "stockpile_days": np.float64,
     "shells_transferred": np.float64,
+    "assembly_motion": np.bool_,
     "assembly_vote": np.bool_,
+    "assembly_passed": np.bool_,
+    "assembly_yes": np.int16,
     "assembly_approved": np.bool_,
     "ceasefire": np.bool_,
 }
 
-# State of one world, every variable the dynamics read. Outcome trackers are
-# included so a branched ensemble carries its history.
-STATE_FIELDS = {
-    "pyongyang_troops": int,
-    "pyongyang_shells": float,
-    "pyongyang_supplied": float,
-    "moscow_reward": int,
-    "moscow_max_reward": int,
-    "moscow_posture": int,
-    "nato_rung": int,
-    "seoul_rung": int,
-    "seoul_max_rung": int,
-    "seoul_been_defensive": bool,
-    "seoul_approved_rung": int,
-    "seoul_cooldown": int,
-    "seoul_votes": int,
-    "seoul_approvals": int,
-    "seoul_stockpile": float,
-    "seoul_min_stockpile": float,
-    "seoul_days_transferred": float,
-    "seoul_opposition": float,
-    "seoul_support": float,
-    "seoul_opinion_anchor": float,
-    "seoul_intolerable_left": int,
-    "seoul_coop_mark": float,
-    "seoul_ever_lethal": bool,
-    "ceasefire": bool,
-    "treaty": bool,
-    "opposition_seats": int,
+# What belongs to the world rather than to one actor.
+WORLD_STATE = {
+    "ceasefire": Var(bool, lambda p: False, "a ceasefire in Ukraine holds"),
+    "treaty": Var(bool, lambda p: p.pyongyang.treaty_ratified, "the Russia-DPRK treaty in force"),
+    "opposition_seats": Var(
+        int, lambda p: p.seoul.assembly_opposition_seats, "opposition seats in the Assembly"
+    ),
 }
+
+# The state of one world: every variable the dynamics carry from month to month,
+# read from the actors' STATE tables (outcome trackers included, so a branched
+# ensemble carries its history).
+STATE_VARS: dict[str, Var] = {
+    **{f"{cls.name}_{k}": v for cls in ACTOR_CLASSES for k, v in cls.STATE.items()},
+    **{f"world_{k}": v for k, v in WORLD_STATE.items()},
+}
+STATE_FIELDS = {k: v.dtype for k, v in STATE_VARS.items()}
 
 
 @dataclass
@@ -94,37 +99,8 @@ class WorldState:
 
 
 def initial_state(params: ParamView) -> dict:
-    s, mo, py, na = params.seoul, params.moscow, params.pyongyang, params.nato
-    return {
-        "pyongyang_troops": py.troops_deployed,
-        "pyongyang_shells": py.shells_per_month,
-        "pyongyang_supplied": py.shells_supplied,
-        "moscow_reward": mo.initial_reward_rung,
-        "moscow_max_reward": mo.initial_reward_rung,
-        "moscow_posture": mo.initial_posture,
-        "nato_rung": na.initial_rung,
-        "seoul_rung": s.initial_rung,
-        "seoul_max_rung": s.initial_rung,
-        "seoul_been_defensive": s.initial_rung >= 2,
-        # a world that starts with lethal supply already had it approved (rungs 3-4 together)
-        "seoul_approved_rung": np.where(s.initial_rung >= 3, np.maximum(4, s.initial_rung), 2),
-        "seoul_cooldown": 0,
-        "seoul_votes": 0,
-        "seoul_approvals": 0,
-        "seoul_stockpile": s.stockpile_days,
-        "seoul_min_stockpile": s.stockpile_days,
-        "seoul_days_transferred": 0.0,
-        "seoul_opposition": s.public_opposition,
-        "seoul_support": s.public_support,
-        "seoul_opinion_anchor": s.public_opposition,
-        "seoul_intolerable_left": 0,
-        # the cooperation index Seoul last answered: today's (shipments count 1 at their start level)
-        "seoul_coop_mark": mo.initial_reward_rung + py.troops_deployed + py.treaty_ratified + 1.0,
-        "seoul_ever_lethal": s.initial_rung >= LETHAL,
-        "ceasefire": False,
-        "treaty": py.treaty_ratified,
-        "opposition_seats": s.assembly_opposition_seats,
-    }
+    """Every state variable at the start of a run, from the parameters."""
+    return {k: v.start(params) for k, v in STATE_VARS.items()}
 
 
 def _arrays(state: dict, reps: int) -> dict:
@@ -132,6 +108,14 @@ def _arrays(state: dict, reps: int) -> dict:
 
 
 class RedlineModel(mesa.Model):
+    """The ensemble: R replications of one scenario, advanced together a month per step.
+
+    Everything outside the model talks to it through a few named calls: `force`
+    (a player's move this month), `schedule` (an inject), `set_parameters` (a
+    parameter that changes mid-run), `blocking_rules` (why an option is refused
+    now) and `world_state` (a snapshot to branch from).
+    """
+
     def __init__(
         self,
         scenario: Scenario,
@@ -146,6 +130,7 @@ class RedlineModel(mesa.Model):
         super().__init__(rng=np.random.default_rng(np.random.SeedSequence(seed)))
         self.scenario, self.reps = scenario, reps
         # `varying`: parameters that differ per replication (sweeps), as (R,) arrays
+        self.varying = varying
         self.params = ParamView(scenario.parameters, varying)
         self.columns = ParamView(scenario.parameters, varying, column=True)
         first = month_index(scenario.start)
@@ -153,36 +138,83 @@ class RedlineModel(mesa.Model):
         self.first_month = first + self.offset
         self.months = months if months is not None else scenario.horizon_months - self.offset
         state = _arrays(start.values if start else initial_state(self.params), reps)
-        self.ceasefire, self.treaty = state["ceasefire"], state["treaty"]
-        self.opposition_seats = state["opposition_seats"].astype(np.int64)
+        if start is None:  # does the hawks' reading of indirect supply prevail in this world?
+            state["moscow_hawks"] = self.rng.random(reps) < self.params.moscow.hawks_prevail
+        self.ceasefire = state["world_ceasefire"]
+        self.treaty = state["world_treaty"]
+        self.opposition_seats = state["world_opposition_seats"].astype(np.int64)
         self.forced_provocation = np.zeros(reps, dtype=bool)
         # (actor, decision) -> option per replication (-1: the model decides); one month only
         self.forced: dict[tuple[str, str], np.ndarray] = {}
-        self.events = {}
+        self.injects: dict[int, list] = {}
         for ev in scenario.events:
-            self.events.setdefault(month_index(ev.month) - self.first_month, []).append(ev)
+            self.schedule(ev, month_index(ev.month) - self.first_month)
 
         # The four actors, created in the order they move.
         self.pyongyang = Pyongyang(self, state)
         self.moscow = Moscow(self, state)
         self.nato = Nato(self, state)
         self.seoul = Seoul(self, state)
+        self.actors = (self.pyongyang, self.moscow, self.nato, self.seoul)
 
         self.series = {k: np.zeros((self.months, reps), dtype=v) for k, v in SERIES.items()}
-        self.first = {
-            k: np.full(reps, -1, dtype=np.int32)
-            for k in ("lethal", "offensive", "troops", "collapse", "red_line", "ceasefire")
-        }
-        self._mark_first(-1, already=True)
+        self.first = {name: np.full(reps, -1, dtype=np.int32) for name in OUTCOMES}
+        self._mark_first(-1)
         self.trace_ids = list(trace or [])
         self.log: list[dict] = []
+        self._current: dict = {}
         self.t = 0
+
+    # --- what the outside may do -------------------------------------------------------
+    def force(self, actor: str, decision: str, option) -> None:
+        """A player's move for this month only: `option` (an index, or one per replication,
+        -1 letting the model decide). The rules still apply; where they block it the actor holds."""
+        self.forced[(actor, decision)] = np.broadcast_to(
+            np.asarray(option, dtype=np.int64), (self.reps,)
+        ).copy()
+
+    def schedule(self, inject, month: int | None = None) -> None:
+        """Add an inject (a scenario Event) to a month counted from this run's start
+        (default: the month about to be played)."""
+        self.injects.setdefault(self.t if month is None else month, []).append(inject)
+
+    def set_parameters(self, parameters) -> None:
+        """Change parameters mid-run (a facilitator's custom inject); state is kept."""
+        self.scenario = self.scenario.model_copy(update={"parameters": parameters})
+        self.params = ParamView(parameters, self.varying)
+        self.columns = ParamView(parameters, self.varying, column=True)
+        for agent in self.actors:
+            agent.p, agent.k = self.params, self.columns
+
+    def blocking_rules(self, actor: str, decision: str) -> list[list[str]]:
+        """For replication 0: the rules that would block each option if chosen now.
+
+        The Assembly's rule is named only where a vote cannot be held this month (a
+        refusal's cooling-off); where a motion would be put, the option is open and
+        its fate is the vote's.
+        """
+        agent = getattr(self, actor)
+        blocked = agent.blocked_for(decision)
+        labels = agent.DECISIONS[decision]
+        out = [[name for name, mask in blocked.items() if mask[0, k]] for k in range(len(labels))]
+        if actor == "seoul":
+            s = self.seoul
+            needs = s.needs_vote()[0] & (np.arange(len(labels)) > s.approved_rung[0])
+            if s.cooldown[0] > 0:
+                for k in np.flatnonzero(needs):
+                    out[k].append("assembly_approval")
+        return out
+
+    def needs_motion(self, rung: int) -> bool:
+        """Would Seoul moving to `rung` (replication 0) need an Assembly vote now?"""
+        s = self.seoul
+        return bool(s.needs_vote()[0, rung] and rung > s.approved_rung[0])
 
     # --- the monthly schedule ---------------------------------------------------------
     def step(self):
         t = self.t
         red_before = self.moscow.max_reward >= SEOUL_RED_LINE
-        troops_before = self.pyongyang.troops.copy()
+        troops_before = self.pyongyang.max_troops.copy()
         self._current = {
             "month": month_label(self.first_month + t),
             "events": [],
@@ -191,12 +223,10 @@ class RedlineModel(mesa.Model):
         }
         cf_draw = self.rng.random(self.reps) < self.params.war.ceasefire_hazard
         self.ceasefire = self.ceasefire | cf_draw
-        shocks = self.apply_events(self.events.get(t, []))
+        shocks = self.apply_injects(self.injects.get(t, []))
 
-        self.pyongyang.step()
-        self.moscow.step()
-        self.nato.step()
-        self.seoul.step()
+        for actor in self.actors:
+            actor.step()
 
         q = self.params.seoul
         shocks -= q.opinion_shift_troops * (self.pyongyang.troops > troops_before)
@@ -204,22 +234,14 @@ class RedlineModel(mesa.Model):
             (self.moscow.max_reward >= SEOUL_RED_LINE) & ~red_before
         )
         shocks += q.opinion_backlash_lethal * self.seoul.entered_lethal
-        self.seoul.update_opinion(shocks)
-        self.seoul.intolerable_left = np.maximum(self.seoul.intolerable_left - 1, 0)
+        self.seoul.end_of_month(shocks)
+        self.pyongyang.max_troops = np.maximum(self.pyongyang.max_troops, self.pyongyang.troops)
         self.forced_provocation[:] = False
         self.forced = {}
         self.record(t)
         if self.trace_ids:
             self.log.append(self._current)
         self.t += 1
-
-    def set_parameters(self, parameters) -> None:
-        """Change parameters mid-run (a facilitator's custom inject); state is kept."""
-        self.scenario = self.scenario.model_copy(update={"parameters": parameters})
-        self.params = ParamView(parameters)
-        self.columns = ParamView(parameters, column=True)
-        for agent in (self.pyongyang, self.moscow, self.nato, self.seoul):
-            agent.p, agent.k = self.params, self.columns
 
     def run(self, progress=None):
         for _ in range(self.months):
@@ -228,36 +250,61 @@ class RedlineModel(mesa.Model):
                 progress(1)
         return self
 
-    def apply_events(self, events) -> np.ndarray:
+    def apply_injects(self, injects) -> np.ndarray:
         """Scheduled injects hit every replication at the start of their month."""
         shocks = np.zeros(self.reps)
         q = self.params.seoul
-        for ev in events:
+        s, py, mo = self.seoul, self.pyongyang, self.moscow
+        for ev in injects:
             if ev.type == "ceasefire":
                 self.ceasefire[:] = True
             elif ev.type == "troops_deployed":
-                self.pyongyang.troops = np.maximum(self.pyongyang.troops, 1)
+                py.troops = np.maximum(py.troops, 1)
             elif ev.type == "troops_reinforced":
-                self.pyongyang.troops = np.full(self.reps, 2, dtype=self.pyongyang.troops.dtype)
+                py.troops = np.full(self.reps, 2, dtype=py.troops.dtype)
             elif ev.type == "treaty_ratified":
                 self.treaty[:] = True
             elif ev.type == "provocation":
                 self.forced_provocation[:] = True
             elif ev.type == "technology_transfer":
                 rung = int(ev.value if ev.value is not None else 3)
-                self.moscow.reward = np.maximum(self.moscow.reward, rung)
-                self.moscow.max_reward = np.maximum(self.moscow.max_reward, rung)
+                mo.reward = np.maximum(mo.reward, rung)
+                mo.max_reward = np.maximum(mo.max_reward, rung)
             elif ev.type == "atrocity":
-                self.seoul.intolerable_left[:] = q.atrocity_memory_months
+                s.intolerable_left[:] = q.atrocity_memory_months
                 shocks -= q.opinion_shift_atrocity
             elif ev.type == "assembly_majority_change":
                 self.opposition_seats[:] = int(ev.value)
             elif ev.type == "poll_shift":
                 shocks += ev.value
-                self.seoul.opinion_anchor = np.clip(
-                    self.seoul.opinion_anchor + ev.value, 0.01, 0.99
+                s.opinion_anchor = np.clip(s.opinion_anchor + ev.value, 0.01, 0.99)
+            elif ev.type == "government_change":
+                approval = q.approval if ev.approval is None else ev.approval
+                role = (
+                    q.global_role if ev.preference == "global-pivotal" else q.pragmatic_global_role
                 )
-            self._current["events"].append({"type": ev.type, "value": ev.value, "note": ev.note})
+                s.global_role = np.full(self.reps, role, dtype=float)
+                s.approval = np.full(self.reps, approval, dtype=float)
+                s.approval_base = s.approval.copy()
+                s.review_left[:] = q.new_government_review_months
+                s.paralysed_left[:] = 0
+                s.cooldown[:] = 0
+            elif ev.type == "government_paralysis":
+                s.paralysed_left[:] = np.maximum(s.paralysed_left, ev.months)
+            elif ev.type == "set":
+                value = bool(ev.value) if SPECS[ev.parameter].kind is bool else ev.value
+                self.set_parameters(
+                    self.scenario.with_overrides({ev.parameter: value}, "set inject").parameters
+                )
+                q = self.params.seoul
+            self._current["events"].append(
+                {"type": ev.type, "value": ev.value, "note": ev.note}
+                | {
+                    k: getattr(ev, k)
+                    for k in ("parameter", "preference", "approval", "months")
+                    if getattr(ev, k) is not None
+                }
+            )
         return shocks
 
     # --- recording ----------------------------------------------------------------------
@@ -272,11 +319,17 @@ class RedlineModel(mesa.Model):
             "pyongyang_provocation": py.provocation,
             "nato_rung": na.rung,
             "nato_pressure": na.pressure(),
-            "public_opposition": s.opposition,
+            "threat": s.threat(),
+            "public_opposition": s.opinion,
+            "public_opposition_poll": s.poll(),
             "public_support": s.support,
+            "approval": s.approval,
             "stockpile_days": s.stockpile,
             "shells_transferred": s.transfer * self.params.seoul.wartime_shells_per_day,
+            "assembly_motion": s.motion,
             "assembly_vote": s.voted,
+            "assembly_passed": s.passed,
+            "assembly_yes": s.yes_votes,
             "assembly_approved": s.approved_rung >= LETHAL,
             "ceasefire": self.ceasefire,
         }
@@ -284,39 +337,23 @@ class RedlineModel(mesa.Model):
             self.series[k][t] = v
         self._mark_first(t)
 
-    def _mark_first(self, t: int, already: bool = False):
-        s = self.seoul
-        rung = s.max_rung if already else s.rung
-        hits = {
-            "lethal": rung >= LETHAL,
-            "offensive": rung >= 4,
-            "troops": rung >= 5,
-            "collapse": self.moscow.posture >= 3,
-            "red_line": self.moscow.max_reward >= SEOUL_RED_LINE,
-            "ceasefire": self.ceasefire,
-        }
-        for k, hit in hits.items():
-            first = self.first[k]
-            first[(first < 0) & hit] = t + 1  # months since start; 0 = before this run
+    def _mark_first(self, t: int):
+        """The first month each outcome holds (months since start; 0: before this run)."""
+        for name, o in OUTCOMES.items():
+            first = self.first[name]
+            first[(first < 0) & o.hit(self)] = t + 1
 
     def world_state(self, replication: int) -> WorldState:
         """Snapshot one replication's world at the end of the last month played."""
-        s, mo, py, na, i = self.seoul, self.moscow, self.pyongyang, self.nato, replication
-        values = {
-            "pyongyang_troops": py.troops[i],
-            "pyongyang_shells": py.shells[i],
-            "pyongyang_supplied": py.supplied[i],
-            "moscow_reward": mo.reward[i],
-            "moscow_max_reward": mo.max_reward[i],
-            "moscow_posture": mo.posture[i],
-            "nato_rung": na.rung[i],
-            "ceasefire": self.ceasefire[i],
-            "treaty": self.treaty[i],
-            "opposition_seats": self.opposition_seats[i],
+        i = replication
+        values = {}
+        for actor in self.actors:
+            values |= actor.snapshot(i)
+        values |= {
+            "world_ceasefire": self.ceasefire[i],
+            "world_treaty": self.treaty[i],
+            "world_opposition_seats": self.opposition_seats[i],
         }
-        for key in STATE_FIELDS:
-            if key.startswith("seoul_"):
-                values[key] = getattr(s, key.removeprefix("seoul_"))[i]
         values = {
             k: STATE_FIELDS[k](v.item() if hasattr(v, "item") else v) for k, v in values.items()
         }
@@ -377,14 +414,16 @@ class RedlineModel(mesa.Model):
                 }
             )
 
-    def trace_vote(self, voted, passed, yes):
+    def trace_vote(self, motion, tabled, passed, yes):
         for i in self.trace_ids:
-            if voted[i]:
+            if motion[i]:
                 self._current["votes"].append(
                     {
                         "replication": i,
+                        "tabled": bool(tabled[i]),
                         "passed": bool(passed[i]),
                         "yes": int(yes[i]),
+                        "rung": int(self.seoul.approved_rung[i]) if passed[i] else None,
                         "opposition_seats": int(self.opposition_seats[i]),
                     }
                 )

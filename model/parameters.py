@@ -19,14 +19,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 ASSUMPTION = "assumption"
 
 
-def param(default, lo, hi, unit: str, source: str, why: str = "", note: str = ""):
+def param(default, lo, hi, unit: str, source: str, why: str = "", note: str = "", tier: str = ""):
     """A field with the metadata every parameter must carry.
 
     ``source`` is an excerpt id (or several, comma separated) or ``assumption``;
     ``why`` is required for assumptions and says why the value is plausible.
     ``note`` explains how a sourced value was derived from its excerpt.
+    ``tier`` is "constraint" (a documented constraint or scenario fact, shown first) or
+    "advanced" (a model weight); by default sourced values are constraints and
+    assumptions are advanced.
     """
-    extra = {"unit": unit, "source": source, "why": why, "note": note}
+    tier = tier or ("advanced" if source == ASSUMPTION else "constraint")
+    extra = {"unit": unit, "source": source, "why": why, "note": note, "tier": tier}
     if isinstance(default, bool):
         return Field(default, json_schema_extra=extra)
     return Field(default, ge=lo, le=hi, json_schema_extra=extra)
@@ -231,14 +235,6 @@ class Seoul(_Group):
         ASSUMPTION,
         "shocks to opinion fade with a half-life of about a year",
     )
-    opinion_noise: float = param(
-        0.01,
-        0.0,
-        0.2,
-        "share of public per month (sd)",
-        ASSUMPTION,
-        "month-to-month poll noise of about one point",
-    )
     opinion_shift_troops: float = param(
         0.03,
         0.0,
@@ -271,6 +267,349 @@ class Seoul(_Group):
         "share of public",
         ASSUMPTION,
         "a lethal step intensifies domestic criticism (seok-19)",
+    )
+    defensive_needs_approval: bool = param(
+        True,
+        None,
+        None,
+        "switch",
+        "asmolov-16,seok-21",
+        note="Cheongung interceptors are weapons: the approval asmolov-16 names for lethal weaponry, and the concern that weapons mean joining the war (seok-21), reach them",
+    )
+    troops_need_approval: bool = param(
+        True,
+        None,
+        None,
+        "switch",
+        "seok-15",
+        note="the legal requirement for National Assembly approval to deploy troops",
+    )
+    retreat_cost: float = param(
+        3.0,
+        0.0,
+        20.0,
+        "utility per rung moved down",
+        ASSUMPTION,
+        "audience costs: reneging on assistance promised to partners (asmolov-14) costs more than not promising it (Fearon 1994); larger than the cost of moving up so commitments stick",
+    )
+    level_non_lethal: float = param(
+        0.2,
+        0.0,
+        1.0,
+        "share of troops' weight",
+        ASSUMPTION,
+        "how much each rung answers the threat and the allies' pull, on a 0-1 scale where troops are 1: a monitoring team answers little",
+    )
+    level_defensive: float = param(
+        0.45,
+        0.0,
+        1.0,
+        "share of troops' weight",
+        ASSUMPTION,
+        "defensive weapons answer the threat less than lethal supply (seok-18)",
+    )
+    level_indirect: float = param(
+        0.7,
+        0.0,
+        1.0,
+        "share of troops' weight",
+        ASSUMPTION,
+        "indirect lethal supply answers the allies' requests for shells (asmolov-8)",
+    )
+    level_offensive: float = param(
+        0.9,
+        0.0,
+        1.0,
+        "share of troops' weight",
+        ASSUMPTION,
+        "direct offensive weapons are the largest material answer short of troops",
+    )
+    domestic_cost_non_lethal: float = param(
+        0.05,
+        0.0,
+        5.0,
+        "share of lethal aid's cost",
+        ASSUMPTION,
+        "a monitoring team draws criticism (seok-15) but no poll opposes it",
+    )
+    domestic_cost_defensive: float = param(
+        0.7,
+        0.0,
+        5.0,
+        "share of lethal aid's cost",
+        ASSUMPTION,
+        "the 74.2% oppose lethal weapons (seok-13); interceptor missiles are weapons, somewhat less contested than shells",
+    )
+    domestic_cost_offensive: float = param(
+        1.6,
+        0.0,
+        5.0,
+        "share of lethal aid's cost",
+        ASSUMPTION,
+        "offensive weapons 'intensify domestic criticism' (seok-19)",
+    )
+    domestic_cost_troops: float = param(
+        3.0,
+        0.0,
+        10.0,
+        "share of lethal aid's cost",
+        ASSUMPTION,
+        "troops are ruled out by consensus (seok-17)",
+    )
+    joining_war_cost: float = param(
+        0.5,
+        0.0,
+        10.0,
+        "utility",
+        ASSUMPTION,
+        "any weapon reads as 'joining the war' (seok-21), a flat cost on every weapons rung on top of the poll",
+    )
+    export_gain_defensive: float = param(
+        0.2,
+        0.0,
+        1.0,
+        "share of direct supply's gain",
+        ASSUMPTION,
+        "Cheongung in combat advertises an export product (asmolov-5) less than shells and howitzers",
+    )
+    export_gain_indirect: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share of direct supply's gain",
+        ASSUMPTION,
+        "routed shells still test 155 mm rounds in real combat (asmolov-9)",
+    )
+    retaliation_defensive: float = param(
+        0.15,
+        0.0,
+        2.0,
+        "share of lethal supply's risk",
+        ASSUMPTION,
+        "defensive weapons provoke Moscow less than lethal supply",
+    )
+    retaliation_offensive: float = param(
+        1.0,
+        0.0,
+        3.0,
+        "share of lethal supply's risk",
+        ASSUMPTION,
+        "direct offensive supply crosses Moscow's red line as lethal supply does",
+    )
+    retaliation_troops: float = param(
+        1.2, 0.0, 3.0, "share of lethal supply's risk", ASSUMPTION, "troops are more than weapons"
+    )
+    threat_troops: float = param(
+        0.25,
+        0.0,
+        2.0,
+        "threat per troop level",
+        ASSUMPTION,
+        "DPRK troops in Russia's war set a precedent for the mutual assistance clause (seok-5, seok-8: 'a grave security concern')",
+    )
+    threat_technology: float = param(
+        0.15,
+        0.0,
+        2.0,
+        "threat per reward rung",
+        ASSUMPTION,
+        "every rung of Russian help to Pyongyang raises the threat, technology most (seok-7)",
+    )
+    threat_red_line: float = param(
+        0.6,
+        0.0,
+        3.0,
+        "threat",
+        ASSUMPTION,
+        "nuclear or ballistic-missile technology is Seoul's red line (seok-7)",
+    )
+    threat_treaty: float = param(
+        0.1,
+        0.0,
+        2.0,
+        "threat",
+        ASSUMPTION,
+        "the ratified treaty's mutual assistance clause (seok-5)",
+    )
+    threat_combat_experience: float = param(
+        0.3,
+        0.0,
+        2.0,
+        "threat at full experience",
+        ASSUMPTION,
+        "combat experience and weapons data enhance North Korea's capabilities (seok-25)",
+    )
+    combat_experience_months: int = param(
+        12,
+        1,
+        60,
+        "months in combat",
+        ASSUMPTION,
+        "experience grows with months of combat and is full after about a year",
+    )
+    cooperation_per_rung: float = param(
+        0.5,
+        0.05,
+        5.0,
+        "threat per rung",
+        ASSUMPTION,
+        "corresponding measures by level (asmolov-11, seok-10): each rung above non-lethal support needs this much more Russia-DPRK military cooperation; at the November 2024 level (troops deployed, treaty, material rewards: 0.5) defensive weapons are justified, lethal supply is not",
+    )
+    shortage_weight: float = param(
+        1.5,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "'step by step means according to the situation in Ukraine' (seok-11): Ukraine's shortage pulls Seoul directly, not only through NATO",
+    )
+    sanctions_breach_weight: float = param(
+        0.5,
+        0.0,
+        10.0,
+        "utility",
+        ASSUMPTION,
+        "'South Korea has the right to do the same' (asmolov-4) while the DPRK supplies Russia in breach of sanctions",
+    )
+    peninsula_caution: float = param(
+        1.0,
+        0.0,
+        10.0,
+        "utility",
+        ASSUMPTION,
+        "a provocation on the Peninsula argues for caution and readiness at home (asmolov-12), not for sending weapons abroad",
+    )
+    pragmatic_global_role: float = param(
+        0.05,
+        0.0,
+        1.0,
+        "pressure units",
+        ASSUMPTION,
+        "a 'pragmatic diplomacy' government (seok-24) feels little of the Global Pivotal State's pull (seok-20)",
+    )
+    approval_cost_weapons: float = param(
+        0.04,
+        0.0,
+        0.5,
+        "share of public",
+        ASSUMPTION,
+        "a significant military commitment deals 'a critical blow' to the administration (seok-14): approval falls when weapons are first sent",
+    )
+    approval_cost_lethal: float = param(
+        0.06,
+        0.0,
+        0.5,
+        "share of public",
+        ASSUMPTION,
+        "lethal supply costs the administration more approval than defensive weapons (seok-14)",
+    )
+    approval_reversion: float = param(
+        0.05,
+        0.0,
+        1.0,
+        "fraction per month",
+        ASSUMPTION,
+        "approval returns slowly toward the government's own level",
+    )
+    mood_reference_opposition: float = param(
+        0.742,
+        0.01,
+        1.0,
+        "share of public",
+        "seok-13",
+        note="the domestic cost is read relative to the documents' moment: opposition 74.2%, approval 20% give a cost of 1",
+    )
+    mood_reference_approval: float = param(
+        0.2, 0.0, 0.99, "share of public", "seok-14", note="see mood_reference_opposition"
+    )
+    poll_noise: float = param(
+        0.02,
+        0.0,
+        0.2,
+        "share of public (sd)",
+        ASSUMPTION,
+        "a poll of about 1,000 respondents has a sampling error of about 1.5 points; polls measure the latent opinion, they do not move it",
+    )
+    opposition_pro_ukraine: float = param(
+        0.6,
+        0.0,
+        1.0,
+        "probability",
+        ASSUMPTION,
+        "the Democrats are 'pro-Ukrainian in general' (asmolov-17): a member who breaks ranks votes yes with this probability",
+    )
+    factional_weight: float = param(
+        1.5,
+        0.0,
+        10.0,
+        "log-odds",
+        ASSUMPTION,
+        "the opposition may refuse 'for purely factional reasons' (asmolov-17): the weaker the government (1 - approval), the more refusing pays",
+    )
+    opposition_line_width: float = param(
+        0.08,
+        0.01,
+        0.5,
+        "share of public",
+        ASSUMPTION,
+        "how sharply the opposition's line turns with public support: 0.08 turns it within about 15 points",
+    )
+    floor_access: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "probability",
+        ASSUMPTION,
+        "the Speaker and committee chairs are opposition-held (assembly-1): a government motion the opposition leans against reaches the floor half the time",
+    )
+    opposition_security_weight: float = param(
+        1.0,
+        0.0,
+        20.0,
+        "log-odds per unit of threat",
+        ASSUMPTION,
+        "the Democrats are pro-Ukrainian in general (asmolov-17) and a direct threat to Korea, such as Seoul's red line crossed (seok-7), is not a factional matter",
+    )
+    ratification_weight: float = param(
+        2.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "a two-level game (Putnam 1988): the government weighs a motion by its chance of passing, so it rarely puts one it expects to lose",
+    )
+    ties_after_red_line: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share of ties left",
+        ASSUMPTION,
+        "once Moscow has crossed Seoul's red line, half of what Seoul could lose in ties with Moscow is already lost",
+    )
+    assembly_minor_opposition_seats: int = param(
+        17,
+        0,
+        300,
+        "seats of 300",
+        "assembly-1",
+        note="Rebuilding Korea 12 and others 5: opposition members outside the Democratic Party bloc, who set their own line",
+    )
+    new_government_review_months: int = param(
+        6,
+        0,
+        24,
+        "months",
+        ASSUMPTION,
+        "a new government reviews its predecessor's commitments for about half a year and may step back from them",
+    )
+    approved_at_start: int = param(
+        1,
+        0,
+        5,
+        "rung (0-5)",
+        "asmolov-14",
+        note="the highest rung Seoul may send at the start without a new vote: its current assistance; rungs that need no vote are allowed regardless",
+        tier="advanced",
     )
 
 
@@ -313,7 +652,7 @@ class Moscow(_Group):
         "troops strengthen Pyongyang's leverage in negotiating rewards (seok-7); the weight itself is a judgement",
     )
     irreversibility_weight: float = param(
-        1.5,
+        3.0,
         0.0,
         20.0,
         "utility",
@@ -346,12 +685,149 @@ class Moscow(_Group):
         "both sides tread carefully not to sever ties (asmolov-13); the weight itself is a judgement",
     )
     change_cost: float = param(
-        2.5,
+        4.0,
         0.0,
         20.0,
         "utility per rung moved",
         ASSUMPTION,
         "great-power posture and rewards change slowly, like Seoul's",
+    )
+    retreat_cost: float = param(
+        3.0,
+        0.0,
+        20.0,
+        "utility per rung moved down",
+        ASSUMPTION,
+        "a memory of distrust (asmolov-24): Moscow softens more slowly than it hardens",
+    )
+    reward_value_material: float = param(
+        0.25,
+        0.0,
+        1.0,
+        "share of nuclear technology's value",
+        ASSUMPTION,
+        "food, energy and cash are worth less to Pyongyang than technology (seok-7)",
+    )
+    reward_value_conventional: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share of nuclear technology's value",
+        ASSUMPTION,
+        "conventional military technology",
+    )
+    reward_value_missile: float = param(
+        0.8,
+        0.0,
+        1.0,
+        "share of nuclear technology's value",
+        ASSUMPTION,
+        "ballistic-missile technology",
+    )
+    irreversibility_conventional: float = param(
+        0.3,
+        0.0,
+        5.0,
+        "utility",
+        ASSUMPTION,
+        "technology is less reversible than food or energy (seok-7); conventional least",
+    )
+    irreversibility_missile: float = param(
+        1.0, 0.0, 5.0, "utility", ASSUMPTION, "ballistic-missile technology"
+    )
+    irreversibility_nuclear: float = param(
+        2.0, 0.0, 10.0, "utility", ASSUMPTION, "nuclear technology is the least reversible"
+    )
+    postwar_liability: float = param(
+        0.5,
+        0.0,
+        2.0,
+        "share of leverage",
+        ASSUMPTION,
+        "after the war Pyongyang 'may become more of a liability than an asset' (seok-2)",
+    )
+    earned_reward_deployed: int = param(
+        1,
+        0,
+        4,
+        "reward rung",
+        "seok-4",
+        note="troops raise Pyongyang's expectations for a reward 'even higher': while they fight Moscow pays at least food, energy and cash",
+    )
+    earned_reward_reinforced: int = param(
+        2,
+        0,
+        4,
+        "reward rung",
+        "seok-4",
+        note="a reinforced contingent earns conventional military technology",
+    )
+    hawks_prevail: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "probability per world",
+        ASSUMPTION,
+        "whether the hawks' reading that indirect supply is direct (asmolov-18) prevails in Moscow: an even chance, drawn once per world",
+    )
+    sanctions_signal: float = param(
+        0.2,
+        0.0,
+        2.0,
+        "hostility signal",
+        ASSUMPTION,
+        "Seoul 'has joined the anti-Russian sanctions' (asmolov-2): hostility even at non-lethal rungs",
+    )
+    defensive_signal: float = param(
+        0.35,
+        0.0,
+        2.0,
+        "hostility signal",
+        ASSUMPTION,
+        "defensive weapons anger Moscow, short of its red line",
+    )
+    troops_signal: float = param(
+        1.5, 0.0, 3.0, "hostility signal", ASSUMPTION, "troops are more than weapons"
+    )
+    distrust_weight: float = param(
+        1.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "mutual distrust builds up and comes to a head (asmolov-24): months of Seoul's weapons accumulate",
+    )
+    distrust_memory: float = param(
+        0.9,
+        0.0,
+        1.0,
+        "fraction kept per month",
+        ASSUMPTION,
+        "distrust fades slowly: a tenth a month",
+    )
+    collapse_loss: float = param(
+        2.5,
+        0.0,
+        10.0,
+        "utility",
+        ASSUMPTION,
+        "what Moscow loses with relations severed (asmolov-13): the largest loss on its posture ladder",
+    )
+    hostile_loss: float = param(
+        1.2,
+        0.0,
+        10.0,
+        "utility",
+        ASSUMPTION,
+        "hostile measures cost Moscow part of its relations with Seoul",
+    )
+    warnings_loss: float = param(
+        0.2,
+        0.0,
+        10.0,
+        "utility",
+        ASSUMPTION,
+        "warnings cost Moscow little in its relations with Seoul",
     )
 
 
@@ -432,6 +908,71 @@ class Pyongyang(_Group):
         ASSUMPTION,
         "deployments and shipments change in steps, not every month",
     )
+    retreat_cost: float = param(
+        2.0,
+        0.0,
+        20.0,
+        "utility per step down",
+        ASSUMPTION,
+        "bringing troops home mid-war wastes what they earned (seok-2)",
+    )
+    shipment_step: float = param(
+        0.25, 0.01, 1.0, "fraction", ASSUMPTION, "shipments change by about a quarter in a month"
+    )
+    capacity_strain_weight: float = param(
+        2.0,
+        0.0,
+        20.0,
+        "utility",
+        ASSUMPTION,
+        "running the arms industry near capacity costs an impoverished economy (seok-3)",
+    )
+    postwar_shipment_cost: float = param(
+        3.0, 0.0, 20.0, "utility", ASSUMPTION, "no buyer for shells after a ceasefire"
+    )
+    postwar_troop_cost: float = param(
+        5.0, 0.0, 20.0, "utility", ASSUMPTION, "troops come home when the war ends"
+    )
+    leverage_troop_share: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share of leverage",
+        ASSUMPTION,
+        "troops and shells each give half of Pyongyang's leverage (seok-7)",
+    )
+    debt_saturation: float = param(
+        0.2,
+        0.01,
+        1.0,
+        "supplies over GDP",
+        ASSUMPTION,
+        "supplies worth a fifth of GDP (seok-3: $1.7-5.5 bn of $29 bn) give full leverage",
+    )
+    patience_months: int = param(
+        9,
+        1,
+        36,
+        "months",
+        ASSUMPTION,
+        "troops stay unless Moscow's reward falls short of what they earned for about half a year",
+    )
+    treaty_backing: float = param(
+        0.3,
+        0.0,
+        2.0,
+        "backing",
+        ASSUMPTION,
+        "the treaty's mutual assistance clause emboldens provocations (seok-6)",
+    )
+    troop_backing: float = param(
+        0.2,
+        0.0,
+        2.0,
+        "backing per troop level",
+        ASSUMPTION,
+        "troops in Russia deepen the backing Pyongyang counts on",
+    )
 
 
 class Nato(_Group):
@@ -477,6 +1018,22 @@ class Nato(_Group):
     )
     change_cost: float = param(
         2.0, 0.0, 20.0, "utility per rung moved", ASSUMPTION, "alliance pressure shifts over months"
+    )
+    retreat_cost: float = param(
+        2.0,
+        0.0,
+        20.0,
+        "utility per rung moved down",
+        ASSUMPTION,
+        "allies do not drop requests once made",
+    )
+    provocation_signal: float = param(
+        0.3,
+        0.0,
+        2.0,
+        "escalation",
+        ASSUMPTION,
+        "a provocation adds to the case NATO makes to Seoul",
     )
 
 
@@ -538,6 +1095,11 @@ class ParamSpec:
     why: str
     note: str
     kind: type
+    tier: str = "constraint"
+
+    @property
+    def advanced(self) -> bool:
+        return self.tier == "advanced"
 
     @property
     def is_assumption(self) -> bool:
@@ -592,6 +1154,7 @@ def _specs() -> dict[str, ParamSpec]:
                 extra["why"],
                 extra["note"],
                 info.annotation,
+                extra["tier"],
             )
     return specs
 

@@ -49,7 +49,24 @@ EVENT_TYPES: dict[str, tuple[str, str | None]] = {
         "(negative means less opposition)",
         "share -0.5 to 0.5",
     ),
+    "government_change": (
+        "a new government takes office in Seoul: preference is global-pivotal (the Global "
+        "Pivotal State, seok-20) or pragmatic (pragmatic diplomacy, seok-24); approval is its "
+        "starting approval; it may review its predecessor's commitments",
+        None,
+    ),
+    "government_paralysis": (
+        "Seoul's government cannot change course (impeachment, an acting president): months "
+        "is how long",
+        None,
+    ),
+    "set": (
+        "a parameter takes a new value from this month on (for example a shift in the US "
+        "position): parameter is its dotted name, value the new value",
+        "the parameter's own range",
+    ),
 }
+PREFERENCES = ("global-pivotal", "pragmatic")
 _VALUE_RANGE = {
     "technology_transfer": (2, 4),
     "assembly_majority_change": (0, 300),
@@ -71,6 +88,10 @@ class Event(BaseModel):
     month: str = Field(description="YYYY-MM, within the scenario's months")
     type: Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
     value: float | None = None
+    parameter: str | None = None  # set
+    preference: Literal[PREFERENCES] | None = None  # government_change  # type: ignore[valid-type]
+    approval: float | None = Field(None, ge=0.0, le=1.0)  # government_change
+    months: int | None = Field(None, ge=1, le=MAX_HORIZON)  # government_paralysis
     note: str = ""
 
     @field_validator("month", mode="before")
@@ -82,6 +103,34 @@ class Event(BaseModel):
 
     @model_validator(mode="after")
     def _value(self) -> Event:
+        own = {
+            "set": {"parameter", "value"},
+            "government_change": {"preference", "approval"},
+            "government_paralysis": {"months"},
+        }.get(self.type, set())
+        for extra in ("parameter", "preference", "approval", "months"):
+            if getattr(self, extra) is not None and extra not in own:
+                raise ValueError(f"inject {self.type} takes no {extra}")
+        if self.type == "set":
+            if self.parameter is None or self.value is None:
+                raise ValueError("inject set needs a parameter (its dotted name) and a value")
+            if self.parameter not in SPECS:
+                close = difflib.get_close_matches(self.parameter, list(SPECS), n=3)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                raise ValueError(f"inject set names unknown parameter {self.parameter}{hint}")
+            if self.parameter == HORIZON:
+                raise ValueError("inject set cannot change horizon_months")
+            spec = SPECS[self.parameter]
+            value = self.value
+            if spec.kind is not bool and not spec.lo <= value <= spec.hi:
+                raise ValueError(f"value for {self.parameter} must be {spec.allowed()}")
+            return self
+        if self.type == "government_change" and self.preference is None:
+            raise ValueError(
+                "inject government_change needs a preference: global-pivotal or pragmatic"
+            )
+        if self.type == "government_paralysis" and self.months is None:
+            raise ValueError("inject government_paralysis needs months (1 to 120)")
         wants = EVENT_TYPES[self.type][1]
         if self.type in ("assembly_majority_change", "poll_shift") and self.value is None:
             raise ValueError(f"event {self.type} needs a value ({wants})")
@@ -131,8 +180,9 @@ class Scenario(BaseModel):
         """The scenario as a plain mapping that `load_scenario` reads back unchanged."""
         data = self.model_dump(mode="json")
         for ev in data["events"]:
-            if ev["value"] is None:
-                del ev["value"]
+            for key in ("value", "parameter", "preference", "approval", "months"):
+                if ev[key] is None:
+                    del ev[key]
             if not ev["note"]:
                 del ev["note"]
         return data

@@ -11,30 +11,12 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from .errors import InputError
 from .model import SERIES, RedlineModel, WorldState
+from .outcomes import OUTCOME_COLUMNS, OUTCOMES, wilson
 from .parameters import MAX_CELLS, MAX_REPS
 from .scenario import Scenario, month_label
-
-# Binary outcomes and the "months to" column that goes with each.
-EVENTS = {
-    "lethal_aid": "months_to_lethal_aid",
-    "offensive_weapons": "months_to_offensive_weapons",
-    "troops_sent": "months_to_troops",
-    "relations_collapsed": "months_to_collapse",
-    "red_line_crossed": "months_to_red_line",
-    "ceasefire": "months_to_ceasefire",
-}
-_FIRST_KEY = {
-    "lethal_aid": "lethal",
-    "offensive_weapons": "offensive",
-    "troops_sent": "troops",
-    "relations_collapsed": "collapse",
-    "red_line_crossed": "red_line",
-    "ceasefire": "ceasefire",
-}
 
 
 def check_size(reps: int, months: int) -> None:
@@ -101,42 +83,15 @@ class Result:
         return self.model.world_state(replication)
 
 
-OUTCOME_COLUMNS = [
-    "replication",
-    "seoul_max_rung",
-    "lethal_aid",
-    "offensive_weapons",
-    "troops_sent",
-    "months_to_lethal_aid",
-    "months_to_offensive_weapons",
-    "months_to_troops",
-    "relations_collapsed",
-    "months_to_collapse",
-    "red_line_crossed",
-    "months_to_red_line",
-    "assembly_votes",
-    "assembly_approvals",
-    "min_stockpile_days",
-    "shells_transferred",
-    "final_public_opposition",
-    "ceasefire",
-    "months_to_ceasefire",
-    "final_seoul_rung",
-    "final_moscow_reward_rung",
-    "moscow_max_reward_rung",
-    "final_moscow_posture",
-]
-
-
 def outcome_frame(first: dict, counters: dict, last: dict) -> pd.DataFrame:
     """Outcomes per replication from the model's trackers and its last month's series."""
     reps = len(counters["votes"])
     cols: dict = {"replication": np.arange(reps)}
-    for event, months_col in EVENTS.items():
-        f = first[_FIRST_KEY[event]]
-        cols[event] = f >= 0
-        cols[months_col] = pd.array(np.where(f >= 0, f, 0), dtype="Int64")
-        cols[months_col][f < 0] = pd.NA
+    for o in OUTCOMES.values():
+        f = first[o.name]
+        cols[o.name] = f >= 0
+        cols[o.months] = pd.array(np.where(f >= 0, f, 0), dtype="Int64")
+        cols[o.months][f < 0] = pd.NA
     cols.update(
         {
             "seoul_max_rung": counters["seoul_max_rung"],
@@ -151,6 +106,7 @@ def outcome_frame(first: dict, counters: dict, last: dict) -> pd.DataFrame:
             "final_public_opposition": last["public_opposition"],
         }
     )
+    assert set(cols) == set(OUTCOME_COLUMNS), set(cols) ^ set(OUTCOME_COLUMNS)
     return pd.DataFrame({k: cols[k] for k in OUTCOME_COLUMNS})
 
 
@@ -185,16 +141,17 @@ def summarize(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Probability of each event with a Wilson 95% interval and median months to it."""
     n = len(outcomes)
     rows = []
-    for event, months_col in EVENTS.items():
+    for o in OUTCOMES.values():
+        event, months_col = o.name, o.months
         k = int(outcomes[event].sum())
-        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        low, high = wilson(k, n)
         months = outcomes.loc[outcomes[event], months_col].astype("float64")
         rows.append(
             {
                 "outcome": event,
                 "probability": k / n,
-                "ci_low": ci.low,
-                "ci_high": ci.high,
+                "ci_low": low,
+                "ci_high": high,
                 "count": k,
                 "median_months": float(months.median()) if k else None,
             }

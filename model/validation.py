@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binomtest
 
-from .agents import LETHAL
+from .agents import OFFENSIVE
+from .outcomes import proportion
 from .scenario import load_scenario
 from .simulation import simulate
 
@@ -28,10 +28,7 @@ class Check:
     passed: bool | None  # None: shown for comparison, not judged
 
 
-def _p(flags) -> tuple[float, float, float]:
-    flags = np.asarray(flags, dtype=bool)
-    ci = binomtest(int(flags.sum()), len(flags)).proportion_ci(method="wilson")
-    return float(flags.mean()), ci.low, ci.high
+_p = proportion
 
 
 def _fmt(p) -> str:
@@ -80,22 +77,23 @@ def checks(reps: int = MIN_REPS, seed: int = 2024) -> list[Check]:
         )
     )
 
-    # Defensive first: in every replication of every shipped scenario, rung 2 precedes rung 3+.
+    # Defensive first: in every replication of every shipped scenario, rung 2 precedes rung 4
+    # (indirect lethal supply may come without it: asmolov-18, asmolov-23).
     violations = total = 0
     for name in ("november-2024", "red-line", "atrocity", "assembly-majority", "july-2024"):
         r = nov if name == "november-2024" else _run(name, reps, seed)
         rung = r.series["seoul_rung"]  # months x reps
         first2 = np.where((rung >= 2).any(0), (rung >= 2).argmax(0), 10**6)
-        first3 = np.where((rung >= LETHAL).any(0), (rung >= LETHAL).argmax(0), 10**6)
+        first3 = np.where((rung >= OFFENSIVE).any(0), (rung >= OFFENSIVE).argmax(0), 10**6)
         lethal = first3 < 10**6
         violations += int((lethal & (first2 >= first3)).sum())
         total += int(lethal.sum())
     out.append(
         Check(
-            "every replication reaches rung 2 before rung 3 or 4 (5 scenarios)",
+            "every replication reaches rung 2 before direct offensive weapons (5 scenarios)",
             "seok-18,seok-11",
             "0 violations",
-            f"{violations} violations in {total} replications with lethal aid",
+            f"{violations} violations in {total} replications with offensive weapons",
             violations == 0,
         )
     )

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "build" / "dashboard-screenshots"
 CARD_COUNT = re.compile(r"([\d,]+) of ([\d,]+) replications")
-TITLES = {title: outcome for outcome, (title, _) in charts.OUTCOMES.items()}
+TITLES = {charts.label(o): o for o in charts.CARD_ORDER}
 
 why_not = browser.missing()
 if why_not:
@@ -85,7 +85,7 @@ def card_counts(page) -> dict:
         for c in page.get_by_test_id("stCaptionContainer").all_inner_texts()
         if CARD_COUNT.search(c)
     ]
-    assert len(labels) == len(captions) == len(charts.OUTCOMES)
+    assert len(labels) == len(captions) == len(charts.CARD_ORDER)
     return {
         TITLES[label.strip()]: int(CARD_COUNT.search(c).group(1).replace(",", ""))
         for label, c in zip(labels, captions)
@@ -94,7 +94,7 @@ def card_counts(page) -> dict:
 
 def test_every_page_loads_and_draws(page, server):
     open_app(page, server)
-    assert page.get_by_test_id("stMetric").count() == len(charts.OUTCOMES)
+    assert page.get_by_test_id("stMetric").count() == len(charts.CARD_ORDER)
     shoot(page, "scenario")
     browser.nav(page, "Compare")
     browser.wait_idle(page)

@@ -10,7 +10,7 @@ import vl_convert as vlc
 
 from dashboard import charts
 from model import load_scenario, simulate
-from model.simulation import EVENTS, summarize
+from model.simulation import OUTCOMES, summarize
 
 
 @pytest.fixture(scope="module")
@@ -18,15 +18,14 @@ def red_line():
     return simulate(load_scenario("red-line"), reps=300, seed=5)
 
 
-def test_outcome_summary_matches_the_model_and_adds_retaliation(red_line):
+def test_outcome_summary_is_the_models_summary_in_card_order(red_line):
     s = charts.outcome_summary(red_line).set_index("outcome")
-    assert list(s.index) == list(charts.OUTCOMES)
+    assert list(s.index) == charts.CARD_ORDER
     core = summarize(red_line.outcomes).set_index("outcome")
-    for event in EVENTS:
+    for event in OUTCOMES:
         assert s.loc[event, "probability"] == core.loc[event, "probability"]
         assert s.loc[event, "count"] == core.loc[event, "count"]
-    hostile = (red_line.series["moscow_posture"] >= charts.HOSTILE).any(axis=0)
-    assert s.loc[charts.RETALIATION, "count"] == hostile.sum()
+    assert s.loc["moscow_retaliated", "title"] == "Moscow retaliates"
     assert (s["ci_low"] <= s["probability"]).all() and (s["probability"] <= s["ci_high"]).all()
     assert (s["reps"] == 300).all()
 
@@ -43,7 +42,7 @@ def test_band_frame_quantiles_are_ordered_and_exact():
 
 
 def test_timing_frame_adds_up_to_each_probability(red_line):
-    frame = charts.timing_frame(red_line.outcomes, red_line.months, events=list(EVENTS))
+    frame = charts.timing_frame(red_line.outcomes, red_line.months, events=list(OUTCOMES))
     for event, group in frame.groupby("event"):
         p = red_line.outcomes[event].mean()
         assert group["share"].sum() == pytest.approx(p)
@@ -135,7 +134,7 @@ def _sweep_frame(x="seoul.public_opposition", y=None):
                 row = {
                     x: a,
                     "outcome": outcome,
-                    "title": charts.OUTCOMES[outcome][0],
+                    "title": charts.label(outcome),
                     "probability": p,
                     "ci_low": p - 0.05,
                     "ci_high": p + 0.05,

@@ -118,7 +118,7 @@ def test_widget_values_are_typed_and_rounded():
 def test_slider_steps_follow_the_range():
     assert state.step_for(SPECS["seoul.public_opposition"]) == 0.01
     assert state.step_for(SPECS["seoul.threat_weight"]) == 0.1
-    assert state.step_for(SPECS["seoul.opinion_noise"]) == 0.001
+    assert state.step_for(SPECS["seoul.poll_noise"]) == 0.001
     assert state.step_for(SPECS["seoul.assembly_opposition_seats"]) == 1
     assert state.step_for(SPECS["pyongyang.shells_per_month"]) == 10000.0
     for spec in SPECS.values():

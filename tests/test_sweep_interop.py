@@ -8,7 +8,7 @@ import pytest
 
 from model.errors import InputError
 from model.interop import dotted, identifier, outcome_names, parameter_names, run_model
-from model.simulation import EVENTS
+from model.outcomes import OUTCOMES
 
 
 def test_dotted_and_double_underscore_names_are_the_same_parameter():
@@ -27,7 +27,7 @@ def test_result_is_a_flat_dict_of_numbers_under_identifier_names():
     assert list(out) == outcome_names()
     assert all(name.isidentifier() for name in out)
     assert all(isinstance(v, float) for v in out.values())
-    for e in EVENTS:
+    for e in OUTCOMES:
         assert 0.0 <= out[e] <= 1.0
         assert (
             math.isnan(out[f"median_months_to_{e}"])

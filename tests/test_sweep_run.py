@@ -17,8 +17,9 @@ from model.cli import app
 from model.experiments import load_design, run_sweep
 from model.experiments.design import block_seed
 from model.experiments.runner import SweepInterrupted
+from model.outcomes import OUTCOMES
 from model.parameters import coerce_column
-from model.simulation import EVENTS, simulate_outcomes, summarize
+from model.simulation import simulate_outcomes, summarize
 
 runner = CliRunner()
 
@@ -139,7 +140,7 @@ def test_summary_matches_summarize_on_each_points_replications(serial):
         mine = rows[rows["point"] == point]
         want = summarize(mine).set_index("outcome")
         got = summary[summary["point"] == point].set_index("outcome")
-        for event in EVENTS:
+        for event in OUTCOMES:
             assert got.loc[event, "replications"] == 40
             assert got.loc[event, "count"] == want.loc[event, "count"]
             assert got.loc[event, "probability"] == want.loc[event, "probability"]
@@ -177,7 +178,7 @@ def test_points_split_over_blocks_are_merged_exactly(tmp_path):
         mine = rows[rows["point"] == point]
         want = summarize(mine).set_index("outcome")
         got = summary[summary["point"] == point].set_index("outcome")
-        for event in EVENTS:
+        for event in OUTCOMES:
             assert got.loc[event, "count"] == want.loc[event, "count"]
             m = want.loc[event, "median_months"]
             assert (

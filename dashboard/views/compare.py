@@ -30,7 +30,12 @@ picked = c1.multiselect(
     "and settings saved there with 'Save for Compare'.",
 )
 reps = c2.number_input(
-    "Replications", state.MIN_REPS, state.MAX_REPS, value=current.reps, step=100, key="compare_reps"
+    "Replications",
+    state.MIN_REPS,
+    state.DASHBOARD_MAX_REPS,
+    value=current.reps,
+    step=100,
+    key="compare_reps",
 )
 seed = c3.number_input("Seed", 0, state.MAX_SEED, value=current.seed, step=1, key="compare_seed")
 st.caption(
@@ -123,7 +128,7 @@ table = pd.DataFrame(
         ]
         for label, v in views.items()
     },
-    index=[charts.OUTCOMES[o][0] for o in views[reference].summary["outcome"]],
+    index=[charts.label(o) for o in views[reference].summary["outcome"]],
 )
 st.dataframe(table, width="stretch")
 with st.expander("Download"):

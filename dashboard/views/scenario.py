@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import charts, controls, exports, runs, session, state, ui
 from model import InputError
-from model.simulation import EVENTS
+from model.outcomes import OUTCOMES
 
 settings = session.current()
 try:
@@ -76,7 +76,7 @@ with tabs[1]:
         "Events",
         list(charts.TIMING_CHOICES),
         default=charts.TIMING_EVENTS,
-        format_func=lambda e: charts.OUTCOMES[e][0],
+        format_func=lambda e: charts.label(e),
         key="timing_events",
     )
     timing = view.timing[view.timing["event"].isin(chosen or charts.TIMING_EVENTS)]
@@ -90,7 +90,7 @@ with tabs[1]:
     with c2:
         ui.chart(timing_charts["cumulative"], key="chart_cumulative")
     never = ", ".join(
-        f"{charts.OUTCOMES[e][0]}: {1 - view.outcomes[e].mean():.1%}"
+        f"{charts.label(e)}: {1 - view.outcomes[e].mean():.1%}"
         for e in (chosen or charts.TIMING_EVENTS)
     )
     st.caption(f"Never within the horizon — {never}.")
@@ -110,7 +110,7 @@ with tabs[2]:
 
 with tabs[3]:
     c1, c2 = st.columns([2, 1])
-    filters = {"any replication": None} | {charts.OUTCOMES[e][0].lower(): e for e in EVENTS}
+    filters = {"any replication": None} | {charts.label(e).lower(): e for e in OUTCOMES}
     which = c1.selectbox("Tell a replication with", list(filters), key="story_filter")
     pool = runs.matching(view.outcomes, filters[which])
     if len(pool) == 0:

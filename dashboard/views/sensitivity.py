@@ -167,14 +167,14 @@ outcome = st.selectbox(
     "Outcome",
     analysis.outcomes,
     key="sa_outcome",
-    format_func=lambda o: charts.OUTCOMES.get(o, (o,))[0],
+    format_func=lambda o: charts.label(o),
 )
 for name, why in analysis.skipped.items():
     st.caption(f"No indices for {name}: {why}.")
 indices = sa.index_frame(analysis, outcome)
 title = (
     "Sobol' indices" if analysis.method == "sobol" else "Morris screening"
-) + f": {charts.OUTCOMES.get(outcome, (outcome,))[0]}"
+) + f": {charts.label(outcome)}"
 spec = charts.sensitivity_chart(indices, title)
 ui.chart(spec, key="sa_chart")
 with st.expander("Indices table and downloads"):

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..outcomes import OUTCOMES
 from ..outputs import write_text
-from ..simulation import EVENTS
 from .store import DESIGN, SAMPLE, SUMMARY, SweepDir
 from .summary import SUMMARY_COLUMNS
 
@@ -118,7 +118,7 @@ def wide_table(sweep: Sweep, outcomes: list[str] | None = None) -> pd.DataFrame:
     table = sweep.points.copy()
     for name in outcomes:
         rows = sweep.rows(name)
-        if name in EVENTS:
+        if name in OUTCOMES:
             table[name] = rows["probability"].to_numpy()
             table[f"{name}_ci_low"] = rows["ci_low"].to_numpy()
             table[f"{name}_ci_high"] = rows["ci_high"].to_numpy()
@@ -159,7 +159,7 @@ def readable_table(
     for f in sweep.factors:
         out[f] = [_fmt_value(v) for v in wide[f]]
     for name in outcomes:
-        if name in EVENTS:
+        if name in OUTCOMES:
             out[name] = [
                 _fmt_event(p, lo, hi)
                 for p, lo, hi in zip(wide[name], wide[f"{name}_ci_low"], wide[f"{name}_ci_high"])
@@ -205,7 +205,7 @@ def summary_report(sweep: Sweep, outcomes: list[str] | None = None) -> dict[str,
         lines += ["", f"... {n - MAX_MARKDOWN_ROWS:,} more points in summary.csv"]
     files["markdown"] = out / "summary.md"
     write_text("\n".join(lines) + "\n", files["markdown"])
-    files["plot"] = plot_summary(sweep, [o for o in outcomes if o in EVENTS], out / "summary.png")
+    files["plot"] = plot_summary(sweep, [o for o in outcomes if o in OUTCOMES], out / "summary.png")
     return files
 
 

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from ..errors import InputError
-from ..simulation import EVENTS
+from ..outcomes import OUTCOMES
 
 METHODS = ("summary", "sobol", "morris", "discover")
 TERMINAL_ROWS = 25
@@ -204,7 +204,7 @@ def analyze(
         idx = (sobol_indices if method == "sobol" else morris_indices)(sw, outcome)
         files = write_indices(sw, idx)
         key = rank_key(method)
-        shown = [o for o in outcome if o in EVENTS] if len(outcome) > 6 else outcome
+        shown = [o for o in outcome if o in OUTCOMES] if len(outcome) > 6 else outcome
         for name in shown:
             t = idx.table[idx.table["outcome"] == name]
             if t.empty:

@@ -43,10 +43,10 @@ from pydantic import (
 )
 
 from ..errors import InputError
+from ..outcomes import MONTHS_COLUMNS, OUTCOME_COLUMNS, OUTCOMES
 from ..parameters import HORIZON, MAX_REPS, SPECS
 from ..resources import shipped
 from ..scenario import Scenario, check_name, load_scenario, read_yaml, resolve_named
-from ..simulation import EVENTS, OUTCOME_COLUMNS
 
 DESIGN_DIR = shipped("designs")  # or REDLINE_DESIGNS; a path a user gives is read as is
 SAMPLERS = ("grid", "list", "lhs", "sobol", "morris")
@@ -60,8 +60,8 @@ MAX_POINTS = 2_000_000
 MAX_REPLICATIONS = 100_000_000
 MAX_TOTAL = 10**11  # replications in one sweep: a guard against a typo, not a limit of the runner
 # Outcomes a design can keep: the events (each brings its months_to_* column) and the numbers.
-KEEPABLE = [c for c in OUTCOME_COLUMNS if c != "replication" and c not in EVENTS.values()]
-NUMERIC = [c for c in KEEPABLE if c not in EVENTS]
+KEEPABLE = [c for c in OUTCOME_COLUMNS if c != "replication" and c not in MONTHS_COLUMNS.values()]
+NUMERIC = [c for c in KEEPABLE if c not in OUTCOMES]
 # The sampler's own random stream is kept apart from the blocks' streams.
 _SAMPLER_KEY = (0x5A3,)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
@@ -232,7 +232,7 @@ class Design:
         return [
             c
             for c in OUTCOME_COLUMNS
-            if c in keep or any(c == m and e in keep for e, m in EVENTS.items())
+            if c in keep or any(c == m and e in keep for e, m in MONTHS_COLUMNS.items())
         ]
 
     @property

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..outcomes import OUTCOMES
 from ..outputs import write_text
 from ..parameters import SPECS
-from ..simulation import EVENTS
 from .analysis import Sweep
 
 ALGORITHMS = ("prim", "tree")
@@ -60,11 +60,11 @@ def discover(
     max_boxes: int = 3,
     min_density: float = 0.8,
 ) -> Discovery:
-    if outcome not in EVENTS:
+    if outcome not in OUTCOMES:
         raise InputError(
             f"'{outcome}' is not an event",
             field="--outcome",
-            allowed="one of the events: " + ", ".join(e for e in EVENTS if e in sweep.outcomes),
+            allowed="one of the events: " + ", ".join(e for e in OUTCOMES if e in sweep.outcomes),
         )
     sweep.check_outcomes([outcome])
     if algorithm not in ALGORITHMS:

@@ -16,17 +16,15 @@ the mean, for numeric outcomes. An event's `mean` is its probability, so
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy.stats import binomtest
 from scipy.stats import t as student_t
 
-from ..simulation import EVENTS
+from ..outcomes import MONTHS_COLUMNS, OUTCOMES, wilson
 from .design import Block, Design
 
 SUMMARY_COLUMNS = [
@@ -42,13 +40,6 @@ SUMMARY_COLUMNS = [
     "sd",
 ]
 _ROW_GROUP = 100_000
-
-
-@lru_cache(maxsize=1 << 16)
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson 95% interval, as `summarize` computes it (cached: k and n repeat a lot)."""
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return ci.low, ci.high
 
 
 @dataclass
@@ -89,7 +80,9 @@ def block_stats(
     for e in events:
         hit = df[e].to_numpy(dtype=bool)
         counts[e] = np.bincount(local[hit], minlength=p).astype(np.int64)
-        months = df[EVENTS[e]].to_numpy(dtype=np.float64, na_value=np.nan)[hit].astype(np.int64)
+        months = (
+            df[MONTHS_COLUMNS[e]].to_numpy(dtype=np.float64, na_value=np.nan)[hit].astype(np.int64)
+        )
         if months.size and (months.min() < 0 or months.max() > horizon):
             raise ValueError(f"months to {e} outside 0..{horizon} in block {block.index}")
         hist[e] = np.bincount(local[hit] * width + months, minlength=p * width).reshape(p, width)
@@ -118,7 +111,7 @@ def finish(stats: _Stats, points: pd.DataFrame, outcomes: list[str]) -> pd.DataF
     prob, lo, hi, median, mean, sd = (np.full(shape, np.nan) for _ in range(6))
     with np.errstate(invalid="ignore", divide="ignore"):
         for j, name in enumerate(outcomes):
-            if name in EVENTS:
+            if name in OUTCOMES:
                 k = stats.counts[name]
                 count[:, j], is_event[:, j] = k, True
                 prob[:, j] = mean[:, j] = k / n
@@ -130,7 +123,7 @@ def finish(stats: _Stats, points: pd.DataFrame, outcomes: list[str]) -> pd.DataF
                 mean[:, j] = stats.mean[name]
                 var = stats.m2[name] / np.maximum(n - 1, 1)
             sd[:, j] = np.where(n > 1, np.sqrt(var), np.nan)
-            if name not in EVENTS:
+            if name not in OUTCOMES:
                 half = student_t.ppf(0.975, np.maximum(n - 1, 1)) * sd[:, j] / np.sqrt(n)
                 lo[:, j], hi[:, j] = mean[:, j] - half, mean[:, j] + half
     rows = np.repeat(np.arange(p), k_out)
@@ -163,8 +156,8 @@ def build_summary(
 ) -> int:
     """Stream every block file (in index order) into `target`; returns rows written."""
     outcomes = design.outcomes
-    events = [o for o in outcomes if o in EVENTS]
-    numeric = [o for o in outcomes if o not in EVENTS]
+    events = [o for o in outcomes if o in OUTCOMES]
+    numeric = [o for o in outcomes if o not in OUTCOMES]
     horizon = design.scenario.horizon_months
     r = design.spec.replications
     rows = 0
@@ -238,7 +231,7 @@ def overview_of(path: Path, outcomes: list[str]) -> pd.DataFrame:
         rows.append(
             {
                 "outcome": name,
-                "measure": "probability" if name in EVENTS else "mean",
+                "measure": "probability" if name in OUTCOMES else "mean",
                 "min": float(v.min()),
                 "median": float(np.median(v)),
                 "max": float(v.max()),
