@@ -170,8 +170,12 @@ class Actor(mesa.Agent):
 
     def _table(self, *values) -> np.ndarray:
         """Per-option values (scalars or per-replication parameters) as an R x K table."""
-        cols = [np.broadcast_to(np.asarray(v, dtype=float), (self.R,)) for v in values]
-        return np.stack(cols, axis=1)
+        if not any(isinstance(v, np.ndarray) and v.ndim for v in values):  # all scalars
+            return np.broadcast_to(np.array(values, dtype=float), (self.R, len(values)))
+        out = np.empty((self.R, len(values)))
+        for j, v in enumerate(values):
+            out[:, j] = np.ravel(v) if np.ndim(v) else v
+        return out
 
     def snapshot(self, i: int) -> dict[str, Any]:
         return {f"{self.name}_{k}": getattr(self, k)[i] for k in self.STATE}
@@ -317,7 +321,7 @@ class Pyongyang(Actor):
             self.troops,
             m.rng.gumbel(size=(self.R, 3)),
         )
-        self.withdrew = (self.troops < before) & ~m.ceasefire
+        self.withdrew = (self.troops == 0) & (before >= 1) & ~m.ceasefire
         # Troops fight from their second month in Russia (the record: deployed in October
         # and November 2024, in combat from December).
         fighting = (before >= 1) & (self.troops >= 1) & ~m.ceasefire

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.stats import binomtest
 
-from .agents import LETHAL, OFFENSIVE, SEOUL_RED_LINE, TROOPS
+from .agents import LETHAL, OFFENSIVE, SEOUL_RED_LINE, TROOPS, WEAPONS
 
 HOSTILE = 2  # Moscow's posture "hostile measures" (MOSCOW_POSTURES index)
 COLLAPSE = 3  # Moscow's posture "relations collapse"
@@ -36,6 +36,13 @@ class Outcome:
 OUTCOMES: dict[str, Outcome] = {
     o.name: o
     for o in (
+        Outcome(
+            "weapons_supplied",
+            "months_to_weapons",
+            "Weapons from Seoul",
+            "Seoul supplies weapons of any kind, defensive ones included (rung 2 or higher)",
+            lambda m: m.seoul.max_rung >= WEAPONS,
+        ),
         Outcome(
             "lethal_aid",
             "months_to_lethal_aid",
@@ -79,6 +86,27 @@ OUTCOMES: dict[str, Outcome] = {
             lambda m: m.moscow.max_reward >= SEOUL_RED_LINE,
         ),
         Outcome(
+            "troops_withdrawn",
+            "months_to_troops_withdrawn",
+            "DPRK troops withdrawn mid-war",
+            "Pyongyang brings its whole contingent home while the war goes on",
+            lambda m: m.pyongyang.withdrew,
+        ),
+        Outcome(
+            "reward_cut",
+            "months_to_reward_cut",
+            "Moscow cuts its reward mid-fight",
+            "Moscow cuts its reward to Pyongyang while DPRK troops fight for it",
+            lambda m: m.moscow.cut_while_troops,
+        ),
+        Outcome(
+            "seoul_retreated",
+            "months_to_retreat",
+            "Seoul steps back",
+            "Seoul's assistance falls below where it stood at the start",
+            lambda m: m.seoul.rung < m.seoul.start_rung,
+        ),
+        Outcome(
             "ceasefire",
             "months_to_ceasefire",
             "Ceasefire",
@@ -96,6 +124,8 @@ MEASURES: dict[str, str] = {
     "moscow_max_reward_rung": "Moscow's highest reward to Pyongyang",
     "final_moscow_reward_rung": "Moscow's reward to Pyongyang in the last month",
     "final_moscow_posture": "Moscow's posture toward Seoul in the last month",
+    "moscow_max_posture": "Moscow's harshest posture toward Seoul",
+    "assembly_motions_blocked": "government motions kept from the Assembly floor",
     "assembly_votes": "National Assembly votes held",
     "assembly_approvals": "National Assembly votes passed",
     "min_stockpile_days": "lowest ammunition stockpile (days)",

@@ -74,6 +74,14 @@ _VALUE_RANGE = {
 }
 
 
+class Inconsistent(ValueError):
+    """Parameter values that cannot hold together; carries the field to name."""
+
+    def __init__(self, field: str, message: str, allowed: str):
+        super().__init__(message)
+        self.field, self.allowed = field, allowed
+
+
 def month_index(month: str) -> int:
     y, m = month.split("-")
     return int(y) * 12 + int(m) - 1
@@ -169,6 +177,44 @@ class Scenario(BaseModel):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        """Parameter values that each pass their own range but cannot hold together."""
+        p = self.parameters
+        s, py, mo = p.seoul, p.pyongyang, p.moscow
+        if s.public_opposition + s.public_support > 1 + 1e-9:
+            raise Inconsistent(
+                "seoul.public_support",
+                f"opposition {s.public_opposition:g} plus support {s.public_support:g} is over 1",
+                f"at most {1 - s.public_opposition:.3g} with this opposition",
+            )
+        if s.troops_excluded and s.initial_rung >= 5:
+            raise Inconsistent(
+                "seoul.initial_rung",
+                "the world starts with troops sent while troops are excluded",
+                "0 to 4, or seoul.troops_excluded false",
+            )
+        if py.shells_per_month > py.max_shells_per_month:
+            raise Inconsistent(
+                "pyongyang.shells_per_month",
+                f"{py.shells_per_month:,.0f} shells a month is above the production capacity "
+                f"pyongyang.max_shells_per_month {py.max_shells_per_month:,.0f}",
+                f"at most {py.max_shells_per_month:,.0f}",
+            )
+        if mo.initial_posture >= 3:
+            raise Inconsistent(
+                "moscow.initial_posture",
+                "the world starts with relations already collapsed: nothing is left to simulate",
+                "0 to 2",
+            )
+        if s.stockpile_days < s.min_stockpile_days and s.initial_rung >= 3:
+            raise Inconsistent(
+                "seoul.initial_rung",
+                "the world starts sending shells from a stockpile below the 60-day floor",
+                "a stockpile at or above seoul.min_stockpile_days, or a rung below 3",
+            )
+        return self
+
     def months(self) -> list[str]:
         first = month_index(self.start)
         return [month_label(first + i) for i in range(self.horizon_months)]
@@ -241,6 +287,11 @@ def validate(data: Any, origin: str) -> Scenario:
             allowed = _known_keys(loc[:-1])
             raise InputError("unknown key", file=origin, field=field, allowed=allowed) from None
         msg = err["msg"].removeprefix("Value error, ")
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, Inconsistent):
+            raise InputError(
+                str(cause), file=origin, field=cause.field, allowed=cause.allowed
+            ) from None
         if field and field.startswith("parameters."):
             field = field.removeprefix("parameters.")
         raise InputError(msg, file=origin, field=field, allowed=_allowed_for(loc)) from None

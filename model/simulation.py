@@ -99,6 +99,8 @@ def outcome_frame(first: dict, counters: dict, last: dict) -> pd.DataFrame:
             "moscow_max_reward_rung": counters["moscow_max_reward"],
             "final_moscow_reward_rung": last["moscow_reward_rung"],
             "final_moscow_posture": last["moscow_posture"],
+            "moscow_max_posture": counters["moscow_max_posture"],
+            "assembly_motions_blocked": counters["motions_blocked"],
             "assembly_votes": counters["votes"],
             "assembly_approvals": counters["approvals"],
             "min_stockpile_days": counters["min_stockpile"],
@@ -118,6 +120,8 @@ def _counters(model: RedlineModel) -> dict:
         "approvals": s.approvals.astype(np.int32),
         "min_stockpile": s.min_stockpile.copy(),
         "moscow_max_reward": model.moscow.max_reward.astype(np.int8),
+        "moscow_max_posture": model.moscow.max_posture.astype(np.int8),
+        "motions_blocked": s.motions_blocked.astype(np.int32),
         "shells_transferred": s.days_transferred * model.params.seoul.wartime_shells_per_day,
     }
 
