@@ -29,7 +29,12 @@ def figures(name: str, reps: int, seed: int) -> dict[str, float]:
     return {
         "weapons within 12 months": float((rung[:12] >= 2).any(0).mean()),
         "weapons within 24 months": float((rung >= 2).any(0).mean()),
-        "troops withdrawn during the war": float(((troops < prev(troops)) & war).any(0).mean()),
+        "DPRK troops drawn down during the war": float(
+            ((troops < prev(troops)) & war).any(0).mean()
+        ),
+        "whole DPRK contingent withdrawn during the war": float(
+            ((troops == 0) & (prev(troops) >= 1) & war).any(0).mean()
+        ),
         "troop-level changes per world": float((np.diff(troops, axis=0) != 0).sum(0).mean()),
         "reward cut while troops fight": float(
             ((reward < prev(reward)) & (prev(troops) >= 1) & war).any(0).mean()

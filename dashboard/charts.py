@@ -36,18 +36,14 @@ FONT = 15  # axis and legend text, readable from the back of a seminar room
 WIDTH, HEIGHT = 620, 380  # with autosize 'fit' the height includes titles and axes
 
 # Cards in the order a seminar reads them: the headline outcomes first.
-CARD_ORDER = [
+KEY_OUTCOMES = [
+    "weapons_supplied",
     "lethal_aid",
     "moscow_retaliated",
     "relations_collapsed",
     "red_line_crossed",
-    *(
-        o
-        for o in OUTCOMES
-        if o not in ("lethal_aid", "moscow_retaliated", "relations_collapsed", "red_line_crossed")
-    ),
 ]
-KEY_OUTCOMES = CARD_ORDER[:4]
+CARD_ORDER = [*KEY_OUTCOMES, *(o for o in OUTCOMES if o not in KEY_OUTCOMES)]
 
 # Series -> (title, level names, short names for the axis) for the escalation ladders.
 LADDERS: dict[str, tuple[str, list[str], list[str]]] = {

@@ -27,7 +27,7 @@ from scipy.special import ndtr
 from .choice import allowed_mask, ladder_steps, logit_choice, total_utility
 
 SEOUL_RUNGS = [
-    "humanitarian, reconstruction and financial aid",
+    "humanitarian, reconstruction and financial aid ($2.3 bn package, NATO Trust Fund)",
     "non-lethal military support and a monitoring team",
     "defensive weapons (Cheongung air defence)",
     "indirect lethal supply (shells routed through allies)",
@@ -569,6 +569,13 @@ def _approved_at_start(p) -> Any:
     return np.maximum(s.approved_at_start, s.initial_rung)
 
 
+def _opinion_at_start(p) -> Any:
+    """The poll's opposition, shifted once for DPRK troop levels above those it saw."""
+    s = p.seoul
+    above = np.maximum(np.asarray(p.pyongyang.troops_deployed) - s.poll_troop_level, 0)
+    return s.public_opposition - s.opinion_shift_troops * above
+
+
 class Seoul(Actor):
     """Climbs, holds or steps back on its assistance ladder under domestic, legal and doctrinal limits."""
 
@@ -587,8 +594,8 @@ class Seoul(Actor):
         "stockpile": Var(float, lambda p: p.seoul.stockpile_days, "days of ammunition"),
         "min_stockpile": Var(float, lambda p: p.seoul.stockpile_days, "lowest stockpile so far"),
         "days_transferred": Var(float, lambda p: 0.0, "days of ammunition sent so far"),
-        "opinion": Var(float, lambda p: p.seoul.public_opposition, "latent opposition to weapons"),
-        "opinion_anchor": Var(float, lambda p: p.seoul.public_opposition, "where opinion settles"),
+        "opinion": Var(float, _opinion_at_start, "latent opposition to weapons"),
+        "opinion_anchor": Var(float, _opinion_at_start, "where opinion settles"),
         "approval": Var(float, lambda p: p.seoul.approval, "the government's approval"),
         "approval_base": Var(float, lambda p: p.seoul.approval, "its approval without shocks"),
         "global_role": Var(float, lambda p: p.seoul.global_role, "the government's global pull"),
@@ -869,8 +876,8 @@ class Seoul(Actor):
         q, m = self.p.seoul, self.model
         opp = m.opposition_seats
         minor = np.minimum(q.assembly_minor_opposition_seats, opp)
-        d = q.party_discipline
-        p_ruling = d + (1 - d) * self.support
+        d, r = q.party_discipline, q.ruling_discipline
+        p_ruling = r + (1 - r) * self.support
         p_opposition = d * line + (1 - d) * q.opposition_pro_ukraine
         return (ASSEMBLY_SEATS - opp, opp - minor, minor), (p_ruling, p_opposition, p_opposition)
 

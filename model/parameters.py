@@ -87,8 +87,24 @@ class Seoul(_Group):
         1.0,
         "probability",
         ASSUMPTION,
-        "Korean parties vote as blocs on security motions; 0.85 leaves room for "
-        "the factional and pro-Ukrainian cross-currents asmolov-17 describes",
+        "the opposition parties' cohesion: Korean parties vote as blocs on security motions; "
+        "0.85 leaves room for the factional and pro-Ukrainian cross-currents asmolov-17 describes",
+    )
+    ruling_discipline: float = param(
+        0.95,
+        0.5,
+        1.0,
+        "probability",
+        ASSUMPTION,
+        "the ruling bloc backs its own government's motion; the few who break ranks vote with the public",
+    )
+    poll_troop_level: int = param(
+        1,
+        0,
+        2,
+        "troop level (0-2)",
+        "seok-13,seok-8",
+        note="the 74.2% poll was taken with DPRK troops deployed (level 1): a world that starts with more troops starts with opinion already shifted by seoul.opinion_shift_troops per level above it",
     )
     opposition_party_threshold: float = param(
         0.45,
@@ -563,7 +579,7 @@ class Seoul(_Group):
         "the Speaker and committee chairs are opposition-held (assembly-1): a government motion the opposition leans against reaches the floor half the time",
     )
     opposition_security_weight: float = param(
-        1.0,
+        0.9,
         0.0,
         20.0,
         "log-odds per unit of threat",

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import game as g
 from model import InputError, load_scenario
+from model.agents import SEOUL_RUNGS as SEOUL
 from model.game import Game
 from model.game.rooms import Rooms
 
@@ -79,14 +80,15 @@ def test_options_show_the_blocking_rule_and_the_assembly_note():
     options = game.options("seoul")
     rows = {r["option"]: r for r in g.option_rows(options)}
     troops = options["assistance"][5]
-    assert not rows[troops.label]["allowed"] and "no_troops:" in rows[troops.label]["blocked by"]
+    pledge = "Seoul has pledged not to send troops (lifted by the government dropping its"
+    assert not rows[troops.label]["allowed"] and pledge in rows[troops.label]["blocked by"]
     indirect = options["assistance"][3]
     assert rows[indirect.label]["allowed"]
     assert (
         rows[indirect.label]["note"] == "lethal supply needs National Assembly approval: "
         "a vote will be held"
     )
-    assert g.option_label(troops).endswith("(blocked: no_troops)")
+    assert g.option_label(troops).endswith("(blocked: Seoul has pledged not to send troops)")
     assert "a vote will be held" in g.option_label(indirect)
     # the picker starts at the present rung, or at the first allowed option
     assert g.default_moves(options, {"assistance": 2}) == {"assistance": 2}
@@ -100,8 +102,8 @@ def test_risk_sentences_and_the_other_actors_next_month(nov):
     lines = g.risk_sentences("seoul", options, {"assistance": 1}, risk)
     collapse = risk["within"]["relations_collapsed"]
     assert lines[0] == (
-        f"If Seoul plays assistance: {options['assistance'][1].label} now, "
-        f"relations collapse within 3 months in {collapse:.0%} of 400 worlds."
+        f"If Seoul plays assistance to Ukraine: {options['assistance'][1].label} now, "
+        f"Moscow-Seoul relations collapse within 3 months in {collapse:.0%} of 400 worlds."
     )
     rows = g.next_month_rows("seoul", risk)
     assert {r["actor"] for r in rows} == {"Moscow", "Pyongyang", "NATO"}, "own seat left out"
@@ -115,14 +117,15 @@ def test_month_lines_and_replay_tell_what_was_played(nov):
     game.inject("atrocity", note="shelling of a city")
     game.play_turn({"seoul": {"assistance": 0}})
     r = g.replay(game, 1)
-    assert r["month"] == "2024-12" and r["injects"] == ["atrocity (shelling of a city)"]
-    assert r["moves"] == {"seoul": "assistance: humanitarian, reconstruction and financial aid"}
-    assert r["lines"][0] == "Inject: shelling of a city"
-    assert any(
-        line.startswith("Seoul assistance: humanitarian") and "(team)" in line
-        for line in r["lines"]
+    atrocity = "shelling of a city — an intolerable event: large-scale attacks on civilians"
+    assert r["month"] == "2024-12" and r["injects"][0].startswith(atrocity)
+    assert r["moves"] == {"seoul": f"assistance to Ukraine: {SEOUL[0]}"}
+    assert r["lines"][0].startswith("Inject: " + atrocity)
+    assert any(line.startswith("Seoul (team): ") and SEOUL[0] in line for line in r["lines"]), (
+        "the team's move, told as the team's"
     )
-    assert r["after"]["seoul_rung"] == "humanitarian, reconstruction and financial aid"
+    assert r["lines"][-1].startswith("Now: Seoul: ") and "NATO: " in r["lines"][-1]
+    assert r["after"]["seoul_rung"] == SEOUL[0]
     with pytest.raises(InputError):
         g.replay(game, 2)
 
@@ -291,7 +294,7 @@ def test_a_blocked_move_is_shown_with_its_rule_and_refused(db):
     ok(seoul.run())
     warning = texts(seoul.warning)
     assert "'troops' is blocked this month:" in warning
-    assert "no_troops: troops (rung 5) are excluded" in warning
+    assert "Seoul has pledged not to send troops" in warning and "no_troops" not in warning
     ok(seoul.button(key="g_confirm").click().run())
     assert "Refused:" in texts(seoul.error) and "blocked" in texts(seoul.error)
     assert Rooms(db).pending_moves(room, 0) == {}

@@ -147,7 +147,7 @@ def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, t
             idle(seoul)
             if turn == 0:  # a second, conflicting move for the same seat and turn
                 seoul.get_by_test_id("stRadio").first.get_by_text(
-                    "humanitarian, reconstruction and financial aid"
+                    "humanitarian, reconstruction and financial aid ($2.3 bn package, NATO Trust Fund)"
                 ).click()
                 idle(seoul)
                 confirm(seoul)
