@@ -21,19 +21,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from model import InputError
-from model.agents import (
-    MOSCOW_POSTURES,
-    MOSCOW_REWARDS,
-    NATO_RUNGS,
-    RULES,
-    SEOUL_RUNGS,
-    TROOP_LEVELS,
-)
-from model.explain import why
-from model.game.engine import ACTOR_NAMES, SEATS, Game, Option, parse_game
+from model import InputError, words
+from model.game.engine import SEATS, Game, Option, parse_game
 from model.game.rooms import DEFAULT_DB, Rooms
+from model.narrative import LADDER_SERIES, OPTIONS, describe_turn, page_lines
+from model.outcomes import OUTCOMES
 from model.scenario import EVENT_TYPES, check_name
+from model.words import ACTOR_NAMES
 
 from . import state
 
@@ -41,18 +35,19 @@ PAGE = "game"
 RISK_REPS = 1000
 RISK_MONTHS = 3
 
-# What the risk view's next-month distributions are about, and whose they are.
+# Whose decision each of the risk view's next-month distributions is.
 NEXT_MONTH = {
-    "seoul": ("Seoul", "assistance", "seoul"),
-    "moscow_reward": ("Moscow", "reward to Pyongyang", "moscow"),
-    "moscow_posture": ("Moscow", "posture towards Seoul", "moscow"),
-    "pyongyang_troops": ("Pyongyang", "troops", "pyongyang"),
-    "nato": ("NATO", "pressure on Seoul", "nato"),
+    "seoul": ("seoul", "assistance"),
+    "moscow_reward": ("moscow", "reward"),
+    "moscow_posture": ("moscow", "posture"),
+    "pyongyang_troops": ("pyongyang", "troops"),
+    "nato": ("nato", "pressure"),
 }
+
+
+# What the risk view's "within N months" shares are about: outcomes in their own words.
 WITHIN = {
-    "relations_collapsed": "relations collapse",
-    "red_line_crossed": "Moscow crosses Seoul's red line",
-    "lethal_aid": "Seoul sends lethal aid",
+    **{k: OUTCOMES[k].meaning for k in ("relations_collapsed", "red_line_crossed", "lethal_aid")},
     "assembly_vote_held": "a National Assembly vote is held",
 }
 
@@ -136,8 +131,9 @@ def file_stem(game: Game, room: str = "") -> str:
 
 
 def event_label(kind: str) -> str:
+    """An inject type in the facilitator's picker: what it does, and what its value means."""
     text, value = EVENT_TYPES[kind]
-    return f"{kind}: {text}" + (f" [{value}]" if value else "")
+    return text[:1].upper() + text[1:] + (f" [{value}]" if value else "")
 
 
 def needs_value(kind: str) -> bool:
@@ -178,7 +174,7 @@ def parse_changes(text: str) -> dict[str, Any]:
 def option_label(option: Option) -> str:
     """How an option reads in the move picker: blocked ones say so, notes are kept."""
     if not option.allowed:
-        return f"{option.label} (blocked: {', '.join(option.rules)})"
+        return f"{option.label} (blocked: {'; '.join(words.rule(r).blocks for r in option.rules)})"
     return option.label + (f" ({option.note})" if option.note else "")
 
 
@@ -189,10 +185,12 @@ def option_rows(options: Mapping[str, list[Option]]) -> list[dict]:
         for o in opts:
             rows.append(
                 {
-                    "decision": decision,
+                    "decision": words.decision(decision).what,
                     "option": o.label,
                     "allowed": o.allowed,
-                    "blocked by": "; ".join(f"{r}: {RULES[r][0]}" for r in o.rules),
+                    "blocked by": "; ".join(
+                        f"{words.rule(r).blocks} (lifted by {words.rule(r).lift})" for r in o.rules
+                    ),
                     "note": o.note,
                 }
             )
@@ -223,7 +221,9 @@ def current_moves(seat: str, st_: Mapping[str, Any]) -> dict[str, int]:
 
 
 def move_text(options: Mapping[str, list[Option]], moves: Mapping[str, int]) -> str:
-    return "; ".join(f"{d}: {options[d][k].label}" for d, k in moves.items() if d in options)
+    return "; ".join(
+        f"{words.decision(d).what}: {options[d][k].label}" for d, k in moves.items() if d in options
+    )
 
 
 def risk_sentences(
@@ -252,20 +252,25 @@ def next_month_rows(seat: str, risk: Mapping[str, Any]) -> list[dict]:
     """The other actors' next month in the risk view: one row per option that can happen."""
     rows = []
     for key, dist in risk["next_month"].items():
-        actor, what, owner = NEXT_MONTH[key]
+        owner, decision = NEXT_MONTH[key]
         if owner == seat:
             continue
         for option, p in sorted(dist.items(), key=lambda kv: -kv[1]):
             if p > 0:
                 rows.append(
-                    {"actor": actor, "decision": what, "next month": option, "share of worlds": p}
+                    {
+                        "actor": ACTOR_NAMES[owner],
+                        "decision": words.decision(decision).what,
+                        "next month": option,
+                        "share of worlds": p,
+                    }
                 )
     return rows
 
 
 def advice_rows(advice: Mapping[str, Mapping[str, float]]) -> list[dict]:
     return [
-        {"decision": d, "option": option, "model's odds": p}
+        {"decision": words.decision(d).what, "option": option, "model's odds": p}
         for d, dist in advice.items()
         for option, p in sorted(dist.items(), key=lambda kv: -kv[1])
         if p > 0
@@ -274,12 +279,10 @@ def advice_rows(advice: Mapping[str, Mapping[str, float]]) -> list[dict]:
 
 # ---------------------------------------------------------------- state and the log
 
-LADDER_LABELS = {
-    "seoul_rung": SEOUL_RUNGS,
-    "moscow_reward_rung": MOSCOW_REWARDS,
-    "moscow_posture": MOSCOW_POSTURES,
-    "pyongyang_troops": TROOP_LEVELS,
-    "nato_rung": NATO_RUNGS,
+# Each ladder's labels and what it is, keyed by the state's and the series' names.
+LADDER_LABELS = {key: OPTIONS[a][d] for key, (a, d) in LADDER_SERIES.items()}
+LADDER_WHAT = {
+    key: f"{ACTOR_NAMES[a]}'s {words.decision(d).what}" for key, (a, d) in LADDER_SERIES.items()
 }
 
 
@@ -296,11 +299,8 @@ def state_rows(st_: Mapping[str, Any]) -> list[dict]:
         if on
     ]
     return [
-        {"what": "Seoul's assistance", "now": SEOUL_RUNGS[st_["seoul_rung"]]},
-        {"what": "Moscow's reward to Pyongyang", "now": MOSCOW_REWARDS[st_["moscow_reward_rung"]]},
-        {"what": "Moscow's posture towards Seoul", "now": MOSCOW_POSTURES[st_["moscow_posture"]]},
-        {"what": "Pyongyang's troops", "now": TROOP_LEVELS[st_["pyongyang_troops"]]},
-        {"what": "NATO's pressure on Seoul", "now": NATO_RUNGS[st_["nato_rung"]]},
+        {"what": LADDER_WHAT[key], "now": labels[st_[key]]} for key, labels in LADDER_LABELS.items()
+    ] + [
         {"what": "Public opposition to lethal aid", "now": f"{st_['public_opposition']:.1%}"},
         {"what": "Seoul's shell stockpile", "now": f"{st_['stockpile_days']:.1f} days"},
         {"what": "Also", "now": "; ".join(flags) or "-"},
@@ -324,29 +324,9 @@ def seat_rows(view: Mapping[str, Any]) -> list[dict]:
     return rows
 
 
-def month_lines(entry: Mapping[str, Any], seats: Mapping[str, str]) -> list[str]:
-    """One adjudicated month in words: injects, every change or player move, votes."""
-    lines = [f"Inject: {e['note'] or e['type']}" for e in entry["events"]]
-    for d in entry["decisions"]:
-        if d["chosen"] == d["from"] and not d["player"]:
-            continue
-        who = "team" if d["player"] else "model"
-        text = f"{ACTOR_NAMES[d['actor']]} {d['decision']}: {d['chosen']} ({who})"
-        if d["player"] and d["requested"] != d["chosen"]:
-            rules = sorted({r for rs in d["blocked"].values() for r in rs})
-            text += (
-                f"; the team asked for '{d['requested']}', blocked at adjudication "
-                f"({', '.join(rules) or 'rules'})"
-            )
-        if not d["player"]:
-            text += f"; why: {why(d)}"
-        lines.append(text)
-    for v in entry["votes"]:
-        lines.append(
-            f"National Assembly: vote {'passed' if v['passed'] else 'failed'}, "
-            f"{v['yes']} of 300 for"
-        )
-    return lines or ["Every actor held its course."]
+def month_lines(game: Game, turn: int) -> list[str]:
+    """Turn `turn` (0-based) adjudicated, in words (`narrative.page_lines`)."""
+    return page_lines(describe_turn(game, turn), you="team")
 
 
 def replay(game: Game, turn: int) -> dict:
@@ -361,16 +341,17 @@ def replay(game: Game, turn: int) -> dict:
     s = game.world.series
     after = {k: LADDER_LABELS[k][int(s[k][turn, 0])] for k in LADDER_LABELS}
     moves = {
-        seat: "; ".join(f"{d}: {game.agent(seat).DECISIONS[d][k]}" for d, k in m.items())
+        seat: "; ".join(
+            f"{words.decision(d).what}: {game.agent(seat).DECISIONS[d][k]}" for d, k in m.items()
+        )
         for seat, m in h["moves"].items()
     }
-    notes = [f"{e['type']}" + (f" ({e['note']})" if e.get("note") else "") for e in h["injects"]]
-    notes += h.get("notes", [])
+    notes = [words.inject(e) for e in h["injects"]] + h.get("notes", [])
     return {
         "month": h["log"]["month"],
         "moves": moves,
         "injects": notes,
-        "lines": month_lines(h["log"], game.seats),
+        "lines": month_lines(game, turn),
         "after": after,
         "opposition": float(s["public_opposition"][turn, 0]),
     }
@@ -378,12 +359,7 @@ def replay(game: Game, turn: int) -> dict:
 
 def pending_text(pending: Mapping[str, Any]) -> list[str]:
     """The facilitator's injects waiting for the coming month."""
-    out = [
-        f"{e['type']}"
-        + (f" = {e['value']}" if "value" in e else "")
-        + (f" ({e['note']})" if e.get("note") else "")
-        for e in pending.get("injects", [])
-    ]
+    out = [words.inject(e) for e in pending.get("injects", [])]
     out += list(pending.get("notes", []))
     return out
 

@@ -97,9 +97,11 @@ def test_explain_tells_a_dated_story_with_reasons_and_blocks():
     r = runner.invoke(app, ["explain", "red-line", "--seed", "1", "--replication", "5"])
     assert r.exit_code == 0, r.output
     assert "2024-11" in r.output and "2026-10" in r.output
-    assert "why:" in r.output and "blocked:" in r.output
-    assert "inject" in r.output and "ballistic-missile" in r.output
-    assert "no_troops" in r.output
+    assert "because" in r.output and "blocked:" in r.output
+    assert "Inject" in r.output and "ballistic-missile" in r.output
+    assert "Headline   Seoul's red line crossed" in r.output
+    assert "Seoul has pledged not to send troops" in r.output
+    assert "no_troops" not in r.output and "p=0." not in r.output, "words, not identifiers"
 
 
 def test_explain_replication_matches_run():
@@ -110,7 +112,8 @@ def test_explain_replication_matches_run():
     o = simulate(load_scenario("november-2024"), reps=50, seed=3).outcomes.iloc[2]
     text = next((line for line in lines if line.startswith("Outcome:")), None)
     assert text is not None
-    assert ("relations collapsed: no" in text) == (not o.relations_collapsed)
+    assert ("Relations collapse: no" in text) == (not o.relations_collapsed)
+    assert ("Lethal aid from Seoul: no" in text) == (not o.lethal_aid)
 
 
 def test_scenarios_sources_and_show():

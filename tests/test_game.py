@@ -154,7 +154,9 @@ def test_report_matches_a_direct_simulate(nov):
         assert rep["ensemble"][key] == direct[key].mean()
     md = to_markdown(rep)
     assert f"{direct.red_line_crossed.mean():.0%} of 1,500 worlds" in md
-    assert "## Timeline" in md and "## Constraints that bound" in md and "no_troops" in md
+    assert "## Timeline" in md and "## Constraints that bound" in md
+    assert "| Seoul has pledged not to send troops | the government dropping" in md
+    assert "no_troops" not in md and "(player): keeps its assistance to Ukraine at" in md
     assert "## The players' path" in md and "10 decisions" in md
     assert to_html(rep).startswith("<!doctype html>") and "<table>" in to_html(rep)
 

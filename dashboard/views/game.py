@@ -6,8 +6,9 @@ from dashboard import game as g
 from dashboard import session, state, ui
 from model import InputError, scenario_names
 from model.game import report
-from model.game.engine import ACTOR_NAMES, SEATS
+from model.game.engine import SEATS
 from model.scenario import EVENT_TYPES
+from model.words import ACTOR_NAMES
 
 ROOM, TOKEN, NOTICES = "game_room", "game_token", "game_notices"
 MOVE_NOTICES = "game_move_notices"  # shown by the Confirm button
@@ -173,12 +174,12 @@ def risk_view(path: str, room: str, version: int, seat: str, moves: tuple) -> di
     return game.risk(seat, dict(moves), reps=g.RISK_REPS, months=g.RISK_MONTHS)
 
 
-def show_log(view: dict) -> None:
+def show_log(view: dict, game) -> None:
     if not view["log"]:
         st.caption("No month has been adjudicated yet.")
     for i, entry in reversed(list(enumerate(view["log"]))):
         with st.expander(f"{entry['month']} (turn {i + 1})", expanded=i == len(view["log"]) - 1):
-            st.markdown("\n".join(f"- {line}" for line in g.month_lines(entry, view["seats"])))
+            st.markdown("\n".join(f"- {line}" for line in g.month_lines(game, i)))
 
 
 def show_public(view: dict) -> None:
@@ -288,7 +289,7 @@ def team_page(room: str, token: str, view: dict, version: int) -> None:
             with st.expander(f"Shared by the facilitator: {ACTOR_NAMES[other]}'s options"):
                 st.dataframe(g.option_rows(private["options"]), hide_index=True)
     st.markdown("#### Turn log")
-    show_log(view)
+    show_log(view, rooms.load(room)[0])
     with st.expander("Your rejoin link (keep it in your team)"):
         st.code(g.rejoin_link(base(), room, token), language=None)
 
@@ -317,7 +318,7 @@ def facilitator_page(room: str, token: str, view: dict) -> None:
     with tabs[1]:
         controls(view, game)
     with tabs[2]:
-        show_log(view)
+        show_log(view, game)
         if game.turns:
             n = len(game.turns)
             turn = st.slider("Replay turn", 1, n, n, key="g_replay") if n > 1 else 1

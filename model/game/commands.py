@@ -7,11 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from .. import words
 from ..errors import InputError
-from ..explain import why
+from ..narrative import describe_turn, terminal_lines
+from ..outcomes import OUTCOMES
 from ..outputs import write_json, write_text
 from ..scenario import load_scenario
-from .engine import ACTOR_NAMES, SEATS, Game, parse_game
+from ..words import ACTOR_NAMES
+from .engine import SEATS, Game, parse_game
 from .report import build, comparison_sentences, to_html, to_markdown
 
 
@@ -24,41 +27,20 @@ def read_game(path: Path) -> Game:
 
 
 def turn_lines(game: Game) -> list[str]:
-    """What the model's adjudication made of the last month."""
-    log = game.log[-1]
-    lines = [f"--- {log['month']} adjudicated ---"]
-    lines += [f"  inject: {e['note'] or e['type']}" for e in log["events"]]
-    for d in log["decisions"]:
-        if d["chosen"] == d["from"] and not d["player"]:
-            continue
-        who = "you" if d["player"] else "model"
-        text = f"  {ACTOR_NAMES[d['actor']]:<9} {d['decision']}: {d['chosen']} ({who})"
-        if d["player"] and d["requested"] != d["chosen"]:
-            rules = [r for rs in d["blocked"].values() for r in rs]
-            text += f" - your '{d['requested']}' was blocked this month ({', '.join(sorted(set(rules)))})"
-        lines.append(text)
-        if not d["player"]:
-            lines.append(f"  {'':<9}   why: {why(d)}")
-    for v in log["votes"]:
-        lines.append(
-            f"  Assembly: vote {'passed' if v['passed'] else 'failed'}, {v['yes']} of 300 for"
-        )
-    st = game.state()
-    lines.append(
-        f"  now: Seoul rung {st['seoul_rung']}, Moscow reward {st['moscow_reward_rung']} "
-        f"posture {st['moscow_posture']}, opposition {st['public_opposition']:.1%}, "
-        f"stockpile {st['stockpile_days']:.1f} days"
-    )
-    return lines
+    """What the model's adjudication made of the last month (`narrative.terminal_lines`)."""
+    turn = len(game.log) - 1
+    story = describe_turn(game, turn)
+    return [f"--- {story.month} adjudicated ---"] + terminal_lines(story, you="you")
 
 
 def _ask_seat(game: Game, seat: str, echo) -> dict[str, int] | None:
     moves = {}
     for decision, opts in game.options(seat).items():
-        echo(f"\n{ACTOR_NAMES[seat]} - {decision} ({game.month}):")
+        echo(f"\n{ACTOR_NAMES[seat]}'s {words.decision(decision).what} ({game.month}):")
         for o in opts:
             mark = " " if o.allowed else "x"
-            extra = "" if o.allowed else f"  [blocked: {', '.join(o.rules)}]"
+            blocked = "; ".join(words.rule(r).blocks for r in o.rules)
+            extra = "" if o.allowed else f"  [blocked: {blocked}]"
             if o.note and o.allowed:
                 extra += f"  ({o.note})"
             echo(f"  {mark} {o.index}. {o.label}{extra}")
@@ -86,13 +68,16 @@ def _ask_seat(game: Game, seat: str, echo) -> dict[str, int] | None:
                     echo(f"    {exc}")
                     continue
                 w = risk["within"]
+                within = ", ".join(
+                    f"{OUTCOMES[k].label} {w[k]:.0%}"
+                    for k in ("relations_collapsed", "red_line_crossed", "lethal_aid")
+                )
+                posture = ", ".join(
+                    f"{k} {v:.0%}" for k, v in risk["next_month"]["moscow_posture"].items() if v
+                )
                 echo(
-                    f"    within {risk['months']} months in {risk['reps']:,} worlds: collapse "
-                    f"{w['relations_collapsed']:.0%}, red line {w['red_line_crossed']:.0%}, "
-                    f"lethal aid {w['lethal_aid']:.0%}; next month Moscow posture "
-                    + ", ".join(
-                        f"{k} {v:.0%}" for k, v in risk["next_month"]["moscow_posture"].items() if v
-                    )
+                    f"    within {risk['months']} months in {risk['reps']:,} worlds: {within}; "
+                    f"next month Moscow's {words.decision('posture').what}: {posture}"
                 )
                 continue
             try:

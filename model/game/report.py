@@ -10,32 +10,21 @@ import html
 
 import markdown as md
 
+from .. import words
 from ..agents import MOSCOW_POSTURES, MOSCOW_REWARDS, NATO_RUNGS, RULES, SEOUL_RUNGS, TROOP_LEVELS
+from ..narrative import describe_turn, report_lines, report_moves
+from ..outcomes import OUTCOMES
 from ..simulation import simulate
-from .engine import ACTOR_NAMES, Game
+from ..words import ACTOR_NAMES
+from .engine import Game
 
 ENSEMBLE_REPS = 2000
-OUTCOMES = {
-    "lethal_aid": "lethal aid",
-    "relations_collapsed": "collapse of relations",
-    "red_line_crossed": "Moscow crossing Seoul's red line",
-    "offensive_weapons": "offensive weapons",
-}
 
 
 def game_outcomes(game: Game) -> dict[str, bool]:
-    s = game.world.series
-    t = game.world.t
-    if t == 0:
-        return {k: False for k in OUTCOMES}
+    """Which outcomes the played world reached (the model's own trackers, replication 0)."""
     first = game.world.first
-    return {
-        "lethal_aid": bool(first["lethal"][0] >= 0),
-        "relations_collapsed": bool(first["collapse"][0] >= 0),
-        "red_line_crossed": bool(first["red_line"][0] >= 0),
-        "offensive_weapons": bool(first["offensive"][0] >= 0),
-        "final_seoul_rung": int(s["seoul_rung"][t - 1, 0]),
-    }
+    return {name: bool(first[name][0] >= 0) for name in OUTCOMES}
 
 
 def ensemble(game: Game, reps: int = ENSEMBLE_REPS) -> dict[str, float]:
@@ -46,58 +35,29 @@ def ensemble(game: Game, reps: int = ENSEMBLE_REPS) -> dict[str, float]:
     return {k: float(o[k].mean()) for k in OUTCOMES} | {"reps": reps, "months": months}
 
 
-def _moves_line(turn: dict, log: dict, seats: dict) -> list[str]:
-    out = []
-    for d in log["decisions"]:
-        if d["chosen"] == d["from"] and not d["player"]:
-            continue
-        who = "player" if d["player"] else "model"
-        text = f"{ACTOR_NAMES[d['actor']]} {d['decision']}: {d['chosen']} ({who})"
-        if d["player"] and d["requested"] != d["chosen"]:
-            text += f" [asked for {d['requested']}: blocked at adjudication]"
-        out.append(text)
-    return out
-
-
 def build(game: Game, reps: int = ENSEMBLE_REPS) -> dict:
-    """The report's content as data; `to_markdown` and `to_html` render it."""
+    """The report's content as data; `to_markdown` and `to_html` render it.
+
+    Each month is told by `model.narrative` (the same story `redline play` and the Game
+    page tell): the timeline's moves by `report_moves`, the decisive turns by
+    `report_lines`.
+    """
     timeline, decisive, bound, path = [], [], {}, []
-    s = game.world.series
-    for i, (turn, log) in enumerate(zip(game.turns, game.log)):
-        month = log["month"]
-        injects = [e["note"] or e["type"] for e in log["events"]] + turn.get("notes", [])
-        votes = [
-            f"Assembly vote {'passed' if v['passed'] else 'failed'} ({v['yes']} of 300)"
-            for v in log["votes"]
-        ]
+    for i, log in enumerate(game.log[: len(game.turns)]):
+        story = describe_turn(game, i)
+        month = story.month
+        votes = [v.text[:1].upper() + v.text[1:] for v in story.votes]
         timeline.append(
             {
                 "month": month,
-                "injects": injects,
-                "moves": _moves_line(turn, log, game.seats),
+                "injects": list(story.injects),
+                "moves": report_moves(story),
                 "votes": votes,
             }
         )
-        prev = {
-            k: (s[k][i - 1, 0] if i else None)
-            for k in ("seoul_rung", "moscow_posture", "moscow_reward_rung", "pyongyang_troops")
-        }
-        notes = []
-        if i and s["seoul_rung"][i, 0] != prev["seoul_rung"]:
-            notes.append(f"Seoul to {SEOUL_RUNGS[s['seoul_rung'][i, 0]]}")
-        if i and s["moscow_posture"][i, 0] != prev["moscow_posture"]:
-            notes.append(f"Moscow to {MOSCOW_POSTURES[s['moscow_posture'][i, 0]]}")
-        if i and s["moscow_reward_rung"][i, 0] != prev["moscow_reward_rung"]:
-            notes.append(
-                f"Moscow rewards Pyongyang with {MOSCOW_REWARDS[s['moscow_reward_rung'][i, 0]]}"
-            )
-        if i and s["pyongyang_troops"][i, 0] != prev["pyongyang_troops"]:
-            notes.append(f"Pyongyang troops {TROOP_LEVELS[s['pyongyang_troops'][i, 0]]}")
-        notes += votes + [f"inject: {x}" for x in injects]
-        if s["ceasefire"][i, 0] and (i == 0 or not s["ceasefire"][i - 1, 0]):
-            notes.append("ceasefire")
-        if notes:
-            decisive.append({"month": month, "what": notes})
+        what = report_lines(story)
+        if what:
+            decisive.append({"month": month, "what": what})
         for d in log["decisions"]:
             if d["actor"] == "seoul" or d["player"]:
                 for option, rules in d["blocked"].items():
@@ -109,7 +69,7 @@ def build(game: Game, reps: int = ENSEMBLE_REPS) -> dict:
                     {
                         "month": month,
                         "actor": ACTOR_NAMES[d["actor"]],
-                        "decision": d["decision"],
+                        "decision": words.decision(d["decision"]).what,
                         "player": d["requested"],
                         "result": d["chosen"],
                         "model": d["model_choice"],
@@ -139,11 +99,11 @@ def comparison_sentences(rep: dict) -> list[str]:
     ens = rep["ensemble"]
     if not ens:
         return ["No turn has been played yet."]
-    for key, label in OUTCOMES.items():
+    for key, o in OUTCOMES.items():
+        label = o.meaning  # it begins with a name or an article: no case change
         happened = rep["outcome"][key]
-        verb = "ended with" if happened else "avoided"
         out.append(
-            f"Your game {verb} {label}; the model reaches {label} in "
+            f"{o.label}: your game {'reached' if happened else 'avoided'} it ({label}); the model reaches it in "
             f"{ens[key]:.0%} of {ens['reps']:,} worlds from this start over the same "
             f"{ens['months']} months."
         )
@@ -176,13 +136,18 @@ def to_markdown(rep: dict) -> str:
         "",
         "## Constraints that bound",
         "",
-        "| rule | what it says | evidence | months it blocked an option |",
+        "| rule | lifted by | evidence | months it blocked an option |",
         "|---|---|---|---|",
     ]
     for rule, hits in sorted(rep["bound"].items(), key=lambda kv: -len(kv[1])):
         months = sorted({m for m, _, _ in hits})
         span = f"{months[0]} to {months[-1]}" if len(months) > 1 else months[0]
-        lines.append(f"| {rule} | {RULES[rule][0]} | {RULES[rule][1]} | {len(months)} ({span}) |")
+        w = words.rule(rule)
+        source = RULES[rule][1] if rule in RULES else ""
+        lines.append(
+            f"| {w.blocks[:1].upper() + w.blocks[1:]} | {w.lift} | {source} | "
+            f"{len(months)} ({span}) |"
+        )
     lines += ["", "## The players' path against the model's own choices", ""]
     if rep["path"]:
         agree = sum(p["result"] == p["model"] for p in rep["path"])
