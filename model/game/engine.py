@@ -25,7 +25,6 @@ from ..simulation import simulate
 SEATS = ("seoul", "moscow", "pyongyang", "nato")
 FORMAT = "redline-game/1"
 MAX_GAME_BYTES = 20 * 1024 * 1024
-ACTOR_NAMES = {"seoul": "Seoul", "moscow": "Moscow", "pyongyang": "Pyongyang", "nato": "NATO"}
 
 
 @dataclass
