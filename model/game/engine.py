@@ -79,14 +79,12 @@ class Game:
             ).parameters
             w.set_parameters(self.params)
         for ev in turn.get("injects", []):
-            w.events.setdefault(w.t, []).append(Event.model_validate(ev))
+            w.schedule(Event.model_validate(ev))
         for seat, moves in turn.get("moves", {}).items():
             self.check_moves(seat, moves, where=f"{where}.moves.{seat}")
-        w.forced = {
-            (seat, d): np.array([int(o)])
-            for seat, moves in turn.get("moves", {}).items()
-            for d, o in moves.items()
-        }
+        for seat, moves in turn.get("moves", {}).items():
+            for decision, option in moves.items():
+                w.force(seat, decision, int(option))
         w.step()
 
     @property
@@ -114,7 +112,8 @@ class Game:
             "pyongyang_troops": int(w.pyongyang.troops[0]),
             "pyongyang_shells": float(w.pyongyang.shells[0]),
             "nato_rung": int(w.nato.rung[0]),
-            "public_opposition": float(w.seoul.opposition[0]),
+            "public_opposition": float(w.seoul.opinion[0]),
+            "approval": float(w.seoul.approval[0]),
             "stockpile_days": float(w.seoul.stockpile[0]),
             "assembly_approved": bool(w.seoul.approved_rung[0] >= LETHAL),
             "vote_cooldown": int(w.seoul.cooldown[0]),
@@ -134,30 +133,23 @@ class Game:
 
     def options(self, seat: str) -> dict[str, list[Option]]:
         """Each decision's options this month, with the rules that block them now."""
-        agent = self.agent(seat)
+        agent, w = self.agent(seat), self.world
         out = {}
         for decision, labels in agent.DECISIONS.items():
-            blocked = agent.blocked_for(decision)
+            rules_by_option = w.blocking_rules(seat, decision)
             opts = []
             for k, label in enumerate(labels):
-                rules = [name for name, mask in blocked.items() if mask[0, k]]
-                note = ""
-                if seat == "seoul":
-                    rules, note = self._assembly(k, rules)
+                rules, note = rules_by_option[k], ""
+                if seat == "seoul" and w.needs_motion(k):
+                    cooldown = int(w.seoul.cooldown[0])
+                    note = (
+                        f"the Assembly refused lately: no new motion for {cooldown} month(s)"
+                        if cooldown
+                        else "needs National Assembly approval: the government will put a motion"
+                    )
                 opts.append(Option(k, label, not rules, rules, note))
             out[decision] = opts
         return out
-
-    def _assembly(self, rung: int, rules: list[str]) -> tuple[list[str], str]:
-        s = self.world.seoul
-        if not self.params.seoul.assembly_approval_required or rung <= s.approved_rung[0]:
-            return rules, ""
-        if s.cooldown[0] > 0:
-            return rules + ["assembly_approval"], (
-                f"the Assembly refused lately: no new vote for {int(s.cooldown[0])} month(s)"
-            )
-        what = "troops need" if rung >= 5 else "lethal supply needs"
-        return rules, f"{what} National Assembly approval: a vote will be held"
 
     def check_moves(self, seat: str, moves: dict, where: str = "moves") -> dict[str, int]:
         """Refuse unknown decisions and options the rules block now; return clean moves."""
@@ -419,7 +411,9 @@ class Game:
 def parse_game(data: bytes, origin: str) -> Game:
     """A saved game (JSON from `redline play` or the dashboard); any problem is one InputError."""
     if len(data) > MAX_GAME_BYTES:
-        raise InputError("file too large", file=origin, allowed="at most 20 MB")
+        raise InputError(
+            "file too large", file=origin, allowed=f"at most {MAX_GAME_BYTES // 2**20} MB"
+        )
     try:
         raw = json.loads(data)
     except (ValueError, RecursionError) as exc:
