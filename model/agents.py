@@ -240,6 +240,7 @@ class Pyongyang(Actor):
     def __init__(self, model, state):
         super().__init__(model, state)
         self.provocation = np.zeros(self.R, dtype=bool)  # this month's, read by the others
+        self.month_start_troops = self.troops.copy()  # before this month's injects
         self.withdrew = np.zeros(self.R, dtype=bool)  # troops brought home mid-war this month
 
     def current(self, decision: str) -> np.ndarray:
@@ -323,8 +324,8 @@ class Pyongyang(Actor):
         )
         self.withdrew = (self.troops == 0) & (before >= 1) & ~m.ceasefire
         # Troops fight from their second month in Russia (the record: deployed in October
-        # and November 2024, in combat from December).
-        fighting = (before >= 1) & (self.troops >= 1) & ~m.ceasefire
+        # and November 2024, in combat from December): they were there when the month began.
+        fighting = (self.month_start_troops >= 1) & (self.troops >= 1) & ~m.ceasefire
         self.combat_months = self.combat_months + fighting
 
         # Provocations on the Peninsula, emboldened by Russian backing (seok-6).
@@ -599,6 +600,10 @@ class Seoul(Actor):
         "approval": Var(float, lambda p: p.seoul.approval, "the government's approval"),
         "approval_base": Var(float, lambda p: p.seoul.approval, "its approval without shocks"),
         "global_role": Var(float, lambda p: p.seoul.global_role, "the government's global pull"),
+        "relations_factor": Var(
+            float, lambda p: 1.0, "how much the government values ties with Moscow"
+        ),
+        "domestic_factor": Var(float, lambda p: 1.0, "how much the government heeds opinion"),
         "intolerable_left": Var(int, lambda p: 0, "months an atrocity still weighs"),
         "paralysed_left": Var(int, lambda p: 0, "months the government cannot change course"),
         "review_left": Var(int, lambda p: 0, "months a new government may step back"),
@@ -622,6 +627,8 @@ class Seoul(Actor):
     approval: np.ndarray
     approval_base: np.ndarray
     global_role: np.ndarray
+    relations_factor: np.ndarray
+    domestic_factor: np.ndarray
     intolerable_left: np.ndarray
     paralysed_left: np.ndarray
     review_left: np.ndarray
@@ -803,9 +810,13 @@ class Seoul(Actor):
             "alliance_pressure": q.alliance_weight * pull * level,
             "ukraine_situation": q.shortage_weight * self.p.war.ukraine_shortage * war * level,
             "right_to_do_the_same": q.sanctions_breach_weight * shipping[:, None] * lethal,
-            "domestic_cost": -q.domestic_cost_weight * mood[:, None] * self.domestic_cost(),
+            "domestic_cost": -q.domestic_cost_weight
+            * (self.domestic_factor * mood)[:, None]
+            * self.domestic_cost(),
             "joining_the_war": -q.joining_war_cost * weapons,
-            "retaliation_risk": -q.retaliation_weight * ties_left[:, None] * retaliation,
+            "retaliation_risk": -q.retaliation_weight
+            * (self.relations_factor * ties_left)[:, None]
+            * retaliation,
             "economic_gain": q.export_weight * war * export,
             "intolerable_event": q.atrocity_weight * (self.intolerable_left > 0)[:, None] * weapons,
             "peninsula_caution": -q.peninsula_caution * m.pyongyang.provocation[:, None] * weapons,

@@ -221,9 +221,10 @@ class RedlineModel(mesa.Model):
             "decisions": [],
             "votes": [],
         }
-        cf_draw = self.rng.random(self.reps) < self.params.war.ceasefire_hazard
-        self.ceasefire = self.ceasefire | cf_draw
+        cf_draw = self.rng.random(self.reps)  # drawn first so common random numbers hold
+        self.pyongyang.month_start_troops = self.pyongyang.troops.copy()
         shocks = self.apply_injects(self.injects.get(t, []))
+        self.ceasefire = self.ceasefire | (cf_draw < self.params.war.ceasefire_hazard)
 
         for actor in self.actors:
             actor.step()
@@ -286,9 +287,15 @@ class RedlineModel(mesa.Model):
                 s.global_role = np.full(self.reps, role, dtype=float)
                 s.approval = np.full(self.reps, approval, dtype=float)
                 s.approval_base = s.approval.copy()
+                pragmatic = ev.preference == "pragmatic"
+                s.relations_factor = np.full(
+                    self.reps, q.pragmatic_relations_factor if pragmatic else 1.0
+                )
+                s.domestic_factor = np.full(
+                    self.reps, q.pragmatic_domestic_factor if pragmatic else 1.0
+                )
                 s.review_left[:] = q.new_government_review_months
                 s.paralysed_left[:] = 0
-                s.cooldown[:] = 0
             elif ev.type == "government_paralysis":
                 s.paralysed_left[:] = np.maximum(s.paralysed_left, ev.months)
             elif ev.type == "set":

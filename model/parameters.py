@@ -503,6 +503,22 @@ class Seoul(_Group):
         ASSUMPTION,
         "a 'pragmatic diplomacy' government (seok-24) feels little of the Global Pivotal State's pull (seok-20)",
     )
+    pragmatic_relations_factor: float = param(
+        2.0,
+        1.0,
+        10.0,
+        "multiple of the retaliation risk",
+        ASSUMPTION,
+        "a 'pragmatic diplomacy' government (seok-24) values working ties with Moscow about twice as much as its predecessor",
+    )
+    pragmatic_domestic_factor: float = param(
+        1.5,
+        1.0,
+        10.0,
+        "multiple of the domestic cost",
+        ASSUMPTION,
+        "a government elected on 'pragmatic diplomacy' (seok-24) heeds the 74.2% who oppose weapons more than one committed to the Global Pivotal State",
+    )
     approval_cost_weapons: float = param(
         0.04,
         0.0,
@@ -709,7 +725,7 @@ class Moscow(_Group):
         "great-power posture and rewards change slowly, like Seoul's",
     )
     retreat_cost: float = param(
-        3.0,
+        5.0,
         0.0,
         20.0,
         "utility per rung moved down",
@@ -925,7 +941,7 @@ class Pyongyang(_Group):
         "deployments and shipments change in steps, not every month",
     )
     retreat_cost: float = param(
-        2.0,
+        3.0,
         0.0,
         20.0,
         "utility per step down",
@@ -1036,7 +1052,7 @@ class Nato(_Group):
         2.0, 0.0, 20.0, "utility per rung moved", ASSUMPTION, "alliance pressure shifts over months"
     )
     retreat_cost: float = param(
-        2.0,
+        3.0,
         0.0,
         20.0,
         "utility per rung moved down",
@@ -1098,6 +1114,7 @@ HORIZON = "horizon_months"
 MAX_HORIZON = 120
 MAX_REPS = 200_000
 MAX_CELLS = 10_000_000  # replications x months held in one in-memory result
+MAX_SEED = 2**63 - 1  # seeds are 63-bit so that every one fits a signed 64-bit integer
 
 
 @dataclass(frozen=True)

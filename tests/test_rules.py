@@ -802,16 +802,12 @@ def test_a_set_inject_changes_what_seoul_reads_from_its_month_on():
 GOVERNMENT = {"month": "2025-09", "type": "government_change", "preference": "pragmatic"}
 
 
-def test_a_pragmatic_government_lowers_assistance_after_seoul_climbed():
-    """In an eager red-line world, a pragmatic government (seok-24) leaves Seoul lower
-    over the following months than no change would (month 10 on)."""
-    base = run("red-line", reps=1000, **EAGER).series["seoul_rung"]
-    new = run("red-line", reps=1000, events=[GOVERNMENT], **EAGER).series["seoul_rung"]
-    assert base[9].mean() > 1.3, "Seoul has climbed"
-    assert new[10:].mean() < base[10:].mean()
-
-
 def test_a_pragmatic_government_pulls_less_than_a_global_pivotal_one():
+    """Pragmatic diplomacy (seok-24) lowers Seoul's course against both no change and a
+    Global Pivotal State government. Votes are off: with them on, any new government's
+    approval (reset to the scenario's level, above a predecessor's weapons-worn approval)
+    eases the Assembly's factional refusal, and in an eager red-line world that outweighs
+    the preference itself; the Assembly claims in `redline validate` cover approval."""
     kw = NO_VOTES
     pivot = {**GOVERNMENT, "preference": "global-pivotal"}
     base = run("red-line", reps=1000, **kw).series["seoul_rung"]
