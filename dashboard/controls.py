@@ -90,7 +90,7 @@ def parameter_form(settings: Settings) -> bool:
         c1.number_input(
             "Replications",
             min_value=state.MIN_REPS,
-            max_value=state.MAX_REPS,
+            max_value=state.DASHBOARD_MAX_REPS,
             step=100,
             key="reps",
             help="`reps`: worlds simulated; 1,000 gives intervals of about ±3 points",
@@ -98,7 +98,7 @@ def parameter_form(settings: Settings) -> bool:
         c2.number_input(
             "Seed",
             min_value=0,
-            max_value=state.MAX_SEED,
+            max_value=state.DASHBOARD_MAX_SEED,
             step=1,
             key="seed",
             help="`seed`: the same settings and seed give identical results",
@@ -124,6 +124,7 @@ def sidebar(settings: Settings) -> bool:
                 type=["yaml", "yml"],
                 key="upload",
                 on_change=session.on_upload,
+                max_upload_size=state.SCENARIO_UPLOAD_MB,
                 help="A file like those in scenarios/ or one exported here. "
                 "A bad file is refused with a message and changes nothing.",
             )

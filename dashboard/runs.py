@@ -22,7 +22,7 @@ from model.explain import explain
 from . import charts
 
 MAX_ENTRIES = 48  # views and stories: small
-RESULT_ENTRIES = 8  # full results (series) are up to ~30 MB at 20,000 replications
+RESULT_ENTRIES = 8  # full results (series): up to ~30 MB at DASHBOARD_MAX_REPS
 
 
 def key(scenario: Scenario) -> str:

@@ -13,8 +13,11 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from .state import GAME_UPLOAD_MB, SCENARIO_UPLOAD_MB
+
 APP = Path(__file__).resolve().parent / "app.py"
-MAX_UPLOAD_MB = 2  # scenario files are at most 1 MB; bigger uploads stop in the browser
+# the server's own cap: the largest upload box's (each box has its limit, dashboard.state)
+MAX_UPLOAD_MB = max(SCENARIO_UPLOAD_MB, GAME_UPLOAD_MB)
 
 
 def has_display() -> bool:

@@ -18,15 +18,24 @@ from functools import lru_cache
 from typing import Any
 
 from model import SPECS, InputError, Scenario, load_scenario, scenario_names
+from model.game.engine import MAX_GAME_BYTES
 from model.parameters import HORIZON, ParamSpec
-from model.scenario import SCENARIO_DIR, check_name, parse_scenario
+from model.scenario import MAX_FILE_BYTES, SCENARIO_DIR, check_name, parse_scenario
 
 DEFAULT_SCENARIO = "november-2024"
 DEFAULT_REPS = 1000
 DEFAULT_SEED = 1
 MIN_REPS = 10
-MAX_REPS = 20_000  # the dashboard's ceiling; `redline run` goes higher
-MAX_SEED = 2**53 - 1  # the largest integer a browser's number box holds exactly
+# The dashboard's own limits (the model's are in model.parameters: MAX_REPS, MAX_SEED ...).
+DASHBOARD_MAX_REPS = 20_000  # replications in one run here; `redline run` goes higher
+DASHBOARD_MAX_SWEEP_REPS = 400_000  # in one Sweep or Sensitivity run: 10-20 s on one core
+# the largest integer a browser's number box holds exactly (the model takes up to MAX_SEED)
+DASHBOARD_MAX_SEED = 2**53 - 1
+# Uploads: the browser refuses a file over its box's limit (in MB) before sending it; a
+# smaller file reaches its reader, whose message names the exact limit. The scenario box
+# allows a little over the reader's limit, so a file just too big gets the reader's words.
+SCENARIO_UPLOAD_MB = math.ceil(MAX_FILE_BYTES / 2**20) + 1
+GAME_UPLOAD_MB = math.ceil(MAX_GAME_BYTES / 2**20)
 UPLOAD_PREFIX = "upload:"
 RUN_KEYS = ("scenario", "reps", "seed")
 # Streamlit's own query parameters and the Game page's link (room, seat, token); not
@@ -290,8 +299,8 @@ def from_query(
             ).render()
         )
         key, base = DEFAULT_SCENARIO, shipped_scenario(DEFAULT_SCENARIO)
-    reps = _int_setting(params, "reps", DEFAULT_REPS, MIN_REPS, MAX_REPS, messages)
-    seed = _int_setting(params, "seed", DEFAULT_SEED, 0, MAX_SEED, messages)
+    reps = _int_setting(params, "reps", DEFAULT_REPS, MIN_REPS, DASHBOARD_MAX_REPS, messages)
+    seed = _int_setting(params, "seed", DEFAULT_SEED, 0, DASHBOARD_MAX_SEED, messages)
     changes: dict[str, Any] = {}
     for name, raw in params.items():
         if name in RUN_KEYS or name in FOREIGN_KEYS:

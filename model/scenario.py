@@ -138,7 +138,7 @@ class Event(BaseModel):
                 "inject government_change needs a preference: global-pivotal or pragmatic"
             )
         if self.type == "government_paralysis" and self.months is None:
-            raise ValueError("inject government_paralysis needs months (1 to 120)")
+            raise ValueError(f"inject government_paralysis needs months (1 to {MAX_HORIZON})")
         wants = EVENT_TYPES[self.type][1]
         if self.type in ("assembly_majority_change", "poll_shift") and self.value is None:
             raise ValueError(f"event {self.type} needs a value ({wants})")

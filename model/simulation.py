@@ -15,7 +15,7 @@ import pandas as pd
 from .errors import InputError
 from .model import SERIES, RedlineModel, WorldState
 from .outcomes import OUTCOME_COLUMNS, OUTCOMES, wilson
-from .parameters import MAX_CELLS, MAX_REPS
+from .parameters import MAX_CELLS, MAX_HORIZON, MAX_REPS, MAX_SEED
 from .scenario import Scenario, month_label
 
 
@@ -38,8 +38,12 @@ def check_size(reps: int, months: int) -> None:
 
 
 def check_seed(seed) -> int:
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-        raise InputError(f"{seed!r}", field="seed", allowed="an integer from 0 to 2**63-1")
+    if (
+        not isinstance(seed, (int, np.integer))
+        or isinstance(seed, bool)
+        or not 0 <= seed <= MAX_SEED
+    ):
+        raise InputError(f"{seed!r}", field="seed", allowed=f"an integer from 0 to {MAX_SEED:,}")
     return int(seed)
 
 
@@ -187,11 +191,11 @@ def simulate(
     seed = check_seed(seed)
     left = scenario.horizon_months - (start.step if start else 0)
     months = left if months is None else months
-    if not isinstance(months, (int, np.integer)) or not 1 <= months <= 120:
+    if not isinstance(months, (int, np.integer)) or not 1 <= months <= MAX_HORIZON:
         raise InputError(
             f"{months!r} months to simulate",
             field="months",
-            allowed="an integer from 1 to 120 (the scenario's horizon less "
+            allowed=f"an integer from 1 to {MAX_HORIZON} (the scenario's horizon less "
             "the months already played)",
         )
     check_size(reps, months)

@@ -192,3 +192,21 @@ def test_uploaded_scenarios_are_offered_and_found():
     assert state.base_scenario("upload:my-room", uploads) is scenario
     with pytest.raises(InputError, match="not in this session"):
         state.base_scenario("upload:my-room", {})
+
+
+def test_upload_boxes_let_through_what_the_readers_judge():
+    """A file just over the reader's limit reaches the reader (whose message names the
+    limit); the server's cap is the largest box's, so no box is cut short by it."""
+    from dashboard import serve
+    from model.game.engine import MAX_GAME_BYTES, parse_game
+    from model.scenario import MAX_FILE_BYTES
+
+    assert MAX_FILE_BYTES < state.SCENARIO_UPLOAD_MB * 2**20 <= MAX_FILE_BYTES + 2 * 2**20
+    assert state.GAME_UPLOAD_MB * 2**20 >= MAX_GAME_BYTES
+    assert serve.MAX_UPLOAD_MB == max(state.SCENARIO_UPLOAD_MB, state.GAME_UPLOAD_MB)
+    cmd = serve.command(headless=True)
+    assert cmd[cmd.index("--server.maxUploadSize") + 1] == str(serve.MAX_UPLOAD_MB)
+    with pytest.raises(InputError, match=f"at most {MAX_FILE_BYTES:,} bytes"):
+        state.read_upload("big.yaml", b"#" * (MAX_FILE_BYTES + 1))
+    with pytest.raises(InputError, match=f"at most {MAX_GAME_BYTES // 2**20} MB"):
+        parse_game(b" " * (MAX_GAME_BYTES + 1), "big.json")

@@ -37,7 +37,9 @@ reps = c2.number_input(
     step=100,
     key="compare_reps",
 )
-seed = c3.number_input("Seed", 0, state.MAX_SEED, value=current.seed, step=1, key="compare_seed")
+seed = c3.number_input(
+    "Seed", 0, state.DASHBOARD_MAX_SEED, value=current.seed, step=1, key="compare_seed"
+)
 st.caption(
     "Every scenario runs with the same replications and seed (common random numbers), "
     "so differences come from the settings, not from luck."

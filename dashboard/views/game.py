@@ -451,7 +451,12 @@ def start_page(link: dict) -> None:
             key="g_players",
         )
         st.number_input(
-            "Seed", min_value=0, max_value=state.MAX_SEED, value=settings.seed, step=1, key="g_seed"
+            "Seed",
+            min_value=0,
+            max_value=state.DASHBOARD_MAX_SEED,
+            value=settings.seed,
+            step=1,
+            key="g_seed",
         )
         st.button("Create room", type="primary", key="g_create", on_click=on_create)
     with tabs[2]:
@@ -460,6 +465,7 @@ def start_page(link: dict) -> None:
             type=["json"],
             key="g_upload",
             on_change=on_resume,
+            max_upload_size=state.GAME_UPLOAD_MB,
         )
 
 

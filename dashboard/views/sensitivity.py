@@ -43,7 +43,9 @@ with run_tab:
         reps = c3.select_slider(
             "Replications per point", [20, 50, 100, 200], value=100, key="sa_reps"
         )
-        seed = c4.number_input("Seed", 0, state.MAX_SEED, value=current.seed, key="sa_seed")
+        seed = c4.number_input(
+            "Seed", 0, state.DASHBOARD_MAX_SEED, value=current.seed, key="sa_seed"
+        )
         factors = st.multiselect(
             "Parameters to vary",
             sa.factor_choices(),

@@ -44,7 +44,7 @@ from pydantic import (
 
 from ..errors import InputError
 from ..outcomes import MONTHS_COLUMNS, OUTCOME_COLUMNS, OUTCOMES
-from ..parameters import HORIZON, MAX_REPS, SPECS
+from ..parameters import HORIZON, MAX_REPS, MAX_SEED, SPECS
 from ..resources import shipped
 from ..scenario import Scenario, check_name, load_scenario, read_yaml, resolve_named
 
@@ -89,7 +89,7 @@ class DesignSpec(BaseModel):
     points: list[dict[str, Value]] | None = Field(None, min_length=1, max_length=MAX_POINTS)
     samples: StrictInt | None = Field(None, ge=1, le=MAX_POINTS)
     replications: StrictInt = Field(ge=1, le=MAX_REPLICATIONS)
-    seed: StrictInt = Field(ge=0, lt=2**63)
+    seed: StrictInt = Field(ge=0, le=MAX_SEED)
     outcomes: list[str] | None = Field(None, min_length=1)
     second_order: StrictBool = True
     morris_levels: StrictInt = Field(4, ge=2, le=64)
@@ -100,7 +100,7 @@ _ALLOWED = {
     "sampler": ", ".join(SAMPLERS),
     "samples": "a positive integer",
     "replications": f"an integer from 1 to {MAX_REPLICATIONS:,}",
-    "seed": "an integer from 0 to 2**63-1",
+    "seed": f"an integer from 0 to {MAX_SEED:,}",
     "second_order": "true or false",
     "morris_levels": "an even integer from 2 to 64",
     "block_replications": f"an integer from 1 to {MAX_REPS:,}",
