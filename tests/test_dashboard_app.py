@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import charts, state
+from dashboard import charts, state, sweep
 from model import load_scenario, simulate
 from model.scenario import dump_yaml
 
@@ -268,7 +268,13 @@ def test_sweep_one_parameter_gives_a_line_per_outcome(app):
     assert len(at.get("vega_lite_chart")) == 1
     data = chart_data(at, "Probability as seoul.assembly_opposition_seats varies")
     assert sorted(set(data["seoul.assembly_opposition_seats"])) == [100, 150, 200]
-    assert set(data["outcome"]) == {"lethal_aid", charts.RETALIATION, "relations_collapsed"}
+    assert set(data["outcome"]) == {"lethal_aid", "moscow_retaliated", "relations_collapsed"}
+    # the page's numbers are the sweeps package's for these settings and the seed shown
+    seats = sweep.Factor("seoul.assembly_opposition_seats", 100, 200, 3)
+    seed = at.number_input(key="sweep_seed").value
+    want = sweep.run(load_scenario("november-2024"), [seats], 100, seed)
+    want = want[want["outcome"].isin(set(data["outcome"]))]
+    assert data["probability"].tolist() == want["probability"].tolist()
 
 
 def test_sweep_two_parameters_gives_a_heatmap(app):
@@ -279,7 +285,7 @@ def test_sweep_two_parameters_gives_a_heatmap(app):
     at.slider(key="sweep_points_y").set_value(3)
     at.select_slider(key="sweep_reps_2").set_value(100)
     ok(at.button(key="sweep_run").click().run())
-    data = chart_data(at, "Lethal aid from Seoul: probability")
+    data = chart_data(at, f"{charts.label(charts.CARD_ORDER[0])}: probability")  # the default
     assert len(data) == 6
     assert sorted(set(data["seoul.public_opposition"])) == [0.0, 1.0]
 

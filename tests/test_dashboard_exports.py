@@ -1,4 +1,5 @@
-"""Downloads, sweeps, sensitivity and the evidence table, tested without Streamlit."""
+"""Downloads, sensitivity and the evidence table, tested without Streamlit (sweeps:
+test_dashboard_sweep.py)."""
 
 import io
 import json
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from dashboard import charts, evidence, exports, state, sweep
+from dashboard import charts, evidence, exports, state
 from dashboard import sensitivity as sa
 from dashboard.state import Settings
 from model import SPECS, InputError, load_scenario, parse_scenario, simulate
@@ -80,43 +81,6 @@ def test_charts_export_as_png_and_svg():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     svg = exports.chart_bytes(spec, "svg").decode()
     assert svg.startswith("<svg") and "National Assembly votes" in svg
-
-
-# ---------------------------------------------------------------- sweeps
-
-
-def test_sweep_grid_and_limits():
-    f = sweep.Factor("seoul.assembly_opposition_seats", 100, 200, 5)
-    assert f.values() == [100, 125, 150, 175, 200]
-    assert sweep.Factor("seoul.step_by_step", 0, 1).values() == [False, True]
-    grid = sweep.grid([f, sweep.Factor("nato.pressure", 0.0, 1.0, 3)])
-    assert len(grid) == 15 and list(grid.columns) == [
-        "seoul.assembly_opposition_seats",
-        "nato.pressure",
-    ]
-    with pytest.raises(InputError, match="at most"):
-        sweep.check([sweep.Factor("nato.pressure", 0, 1, 41)], reps=20_000)
-    with pytest.raises(InputError):
-        sweep.check([sweep.Factor("nato.pressure", 0, 2, 3)], reps=10)
-
-
-def test_sweep_points_are_the_scenario_with_the_value_and_same_seed():
-    base = load_scenario("red-line")
-    factors = [sweep.Factor("seoul.assembly_opposition_seats", 100, 190, 2)]
-    ticks = []
-    frame = sweep.run(base, factors, reps=120, seed=8, progress=lambda i, n: ticks.append((i, n)))
-    assert ticks == [(1, 2), (2, 2)]
-    assert len(frame) == 2 * len(charts.OUTCOMES)
-    for seats in (100, 190):
-        direct = charts.outcome_summary(
-            simulate(
-                base.with_overrides({"seoul.assembly_opposition_seats": seats}), reps=120, seed=8
-            )
-        )
-        got = frame[frame["seoul.assembly_opposition_seats"] == seats]
-        assert got["count"].tolist() == direct["count"].tolist()
-    again = sweep.run(base, factors, reps=120, seed=8)
-    pd.testing.assert_frame_equal(frame, again)
 
 
 # ---------------------------------------------------------------- sensitivity

@@ -11,12 +11,13 @@ flat = scenario.flat_parameters()
 
 st.markdown("### Sweep")
 st.caption(
-    f"Starting from the Scenario page's settings: **{current.label()}**. Every point "
-    "uses the same seed, so neighbouring points differ because of the parameter, not "
-    "the dice."
+    f"Starting from the Scenario page's settings: **{current.label()}**. Run by the "
+    "sweeps package in this process: the same seed gives the same numbers, and "
+    "`redline sweep` gives them too for the same design. The bands are 95% intervals; "
+    "neighbouring points differ by chance within them as well as by the parameter."
 )
 
-sweepable = list(SPECS)
+sweepable = sweep.sweepable()
 c1, c2, c3 = st.columns([1, 1, 1])
 n_factors = c1.radio(
     "Parameters",
@@ -31,7 +32,7 @@ reps = c2.select_slider(
     value=500 if n_factors == 1 else 200,
     key=f"sweep_reps_{n_factors}",
 )
-seed = c3.number_input("Seed", 0, state.MAX_SEED, value=current.seed, key="sweep_seed")
+seed = c3.number_input("Seed", 0, state.DASHBOARD_MAX_SEED, value=current.seed, key="sweep_seed")
 
 
 def factor_controls(slot: str, default: str) -> sweep.Factor:
@@ -76,12 +77,13 @@ if n_factors == 2:
 
 design = (scenario.model_dump_json(), tuple(factors), int(reps), int(seed))
 try:
-    points = sweep.check(factors, int(reps))
+    planned = sweep.design(scenario, factors, int(reps), int(seed))
 except InputError as exc:
     ui.error(exc)
     st.stop()
 st.caption(
-    f"{len(points)} points x {int(reps):,} replications = {len(points) * int(reps):,} replications."
+    f"{planned.n_points} points x {int(reps):,} replications = "
+    f"{planned.total_replications:,} replications."
 )
 
 if st.button("Run sweep", type="primary", key="sweep_run"):
@@ -92,7 +94,7 @@ if st.button("Run sweep", type="primary", key="sweep_run"):
             factors,
             int(reps),
             int(seed),
-            progress=lambda i, n: bar.progress(i / n, text=f"Point {i} of {n}"),
+            progress=lambda i, n: bar.progress(i / n, text=f"{i:,} of {n:,} replications"),
         )
     except InputError as exc:
         bar.empty()
@@ -120,18 +122,18 @@ frame, factors = done["frame"], done["factors"]
 if len(factors) == 1:
     chosen = st.multiselect(
         "Outcomes",
-        list(charts.OUTCOMES),
+        list(charts.CARD_ORDER),
         key="sweep_outcomes",
-        default=["lethal_aid", charts.RETALIATION, "relations_collapsed"],
-        format_func=lambda o: charts.OUTCOMES[o][0],
+        default=["lethal_aid", "moscow_retaliated", "relations_collapsed"],
+        format_func=lambda o: charts.label(o),
     )
     spec = charts.sweep_line_chart(frame, factors[0].name, chosen or ["lethal_aid"])
 else:
     outcome = st.selectbox(
         "Outcome",
-        list(charts.OUTCOMES),
+        list(charts.CARD_ORDER),
         key="sweep_outcome",
-        format_func=lambda o: charts.OUTCOMES[o][0],
+        format_func=lambda o: charts.label(o),
     )
     spec = charts.sweep_heatmap(frame, factors[0].name, factors[1].name, outcome)
 ui.chart(spec, key="sweep_chart")

@@ -9,12 +9,13 @@ after Ctrl-C, kill -9 or a power cut with no block lost and none run twice.
 
 from __future__ import annotations
 
+import io
 import signal
 import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,8 +26,8 @@ import pandas as pd
 from ..errors import InputError
 from ..outputs import provenance
 from ..parameters import SPECS
-from .design import Design, block_seed
-from .executors import make_executor
+from .design import Block, Design, block_seed
+from .executors import Serial, make_executor
 from .store import DESIGN, MANIFEST, PLAN, SAMPLE, SUMMARY, SweepDir
 from .summary import build_summary
 from .worker import BlockTask
@@ -229,29 +230,12 @@ def _run_locked(design, sweep, manifest, workers, dask, resume, progress, warnin
     manifest["status"] = "running"
     sweep.write_manifest(manifest)
 
-    names = design.names
-    columns = {n: points[n].to_numpy() for n in names}
-
-    def tasks():
-        for b in todo:
-            yield BlockTask(
-                b.index,
-                block_seed(design.spec.seed, b.index),
-                design.scenario,
-                {n: columns[n][b.point_start : b.point_stop] for n in names},
-                b.point_start,
-                b.rep_start,
-                b.rep_stop,
-                design.columns,
-                fingerprint,
-            )
-
     run_reps = 0
     t_ready = time.perf_counter()  # executor up: what follows is the work itself
     bar = _bar(design.total_replications, sum(plan[i].replications for i in done), progress)
     try:
         if executor is not None:
-            for result in executor.run(tasks()):
+            for result in executor.run(block_tasks(design, points, todo)):
                 sweep.write_block(result.index, result.payload)
                 done.add(result.index)
                 run_reps += result.rows
@@ -305,6 +289,58 @@ def _run_locked(design, sweep, manifest, workers, dask, resume, progress, warnin
     )
 
 
+def block_tasks(
+    design: Design, points: pd.DataFrame, blocks: Iterable[Block]
+) -> Iterator[BlockTask]:
+    """The work of each block as every executor takes it (its points' values and its seed)."""
+    names = design.names
+    columns = {n: points[n].to_numpy() for n in names}
+    fingerprint = design.fingerprint()
+    for b in blocks:
+        yield BlockTask(
+            b.index,
+            block_seed(design.spec.seed, b.index),
+            design.scenario,
+            {n: columns[n][b.point_start : b.point_stop] for n in names},
+            b.point_start,
+            b.rep_start,
+            b.rep_stop,
+            design.columns,
+            fingerprint,
+        )
+
+
+def run_in_memory(
+    design: Design, progress: Callable[[int, int], None] | None = None
+) -> pd.DataFrame:
+    """Run a small design in this process and return its summary (summary.parquet's rows).
+
+    The same blocks, seeds and summary as `run_sweep`, so the numbers are identical,
+    but nothing is written: no directory, manifest or resume. Meant for seconds-long
+    sweeps (the dashboard's Sweep page); the block files are held in memory until the
+    summary is built. `progress(replications done, replications in all)` after each block.
+    """
+    points, _ = design.points()
+    blocks = design.blocks()
+    payloads: dict[int, bytes] = {}
+    done, total = 0, design.total_replications
+    for result in Serial().run(block_tasks(design, points, blocks)):
+        payloads[result.index] = result.payload
+        done += result.rows
+        if progress:
+            progress(done, total)
+    out = io.BytesIO()
+    build_summary(
+        design,
+        points,
+        lambda index: io.BytesIO(payloads[index]),
+        out,
+        lambda target, write: write(target),
+    )
+    out.seek(0)
+    return pd.read_parquet(out)
+
+
 def _stop(executor, bar) -> None:
     if bar is not None:
         bar.close()
@@ -344,4 +380,11 @@ def _bar(total: int, initial: int, progress: bool | None):
     )
 
 
-__all__ = ["SweepInterrupted", "SweepReport", "new_manifest", "run_sweep"]
+__all__ = [
+    "SweepInterrupted",
+    "SweepReport",
+    "block_tasks",
+    "new_manifest",
+    "run_in_memory",
+    "run_sweep",
+]
