@@ -845,7 +845,8 @@ class Seoul(Actor):
         floor_draw = m.rng.random(self.R)
         z = m.rng.standard_normal((3, self.R))
         needs = self.needs_vote()[np.arange(self.R), wish] & (wish > self.approved_rung)
-        self.motion = needs & (self.cooldown == 0)
+        cooling = self.cooldown > 0  # no new motion this month
+        self.motion = needs & ~cooling
         self.assembly_vote(floor_draw, z)
         self.votes += self.voted
         self.approvals += self.passed
@@ -854,7 +855,11 @@ class Seoul(Actor):
         refused = self.motion & ~self.passed
         self.cooldown = np.where(refused, q.vote_cooldown_months, np.maximum(self.cooldown - 1, 0))
         self.last_refusal = np.where(refused, m.first_month + m.t, self.last_refusal)
-        blocked["assembly_approval"] = self.rule_assembly_approval()
+        # The Assembly blocks a rung only where a motion failed or none could be put: a rung
+        # Seoul did not seek stays open (it would have gone to a motion), so the record of the
+        # month says what Seoul chose, not what a vote it never called would have done. The
+        # choice is the same either way: the wish is still the best option left open.
+        blocked["assembly_approval"] = self.rule_assembly_approval() & (refused | cooling)[:, None]
         self.rung = self.choose("assistance", SEOUL_RUNGS, terms, blocked, self.rung, gumbel)
         m.trace_vote(self.motion, self.tabled, self.passed, self.yes_votes)
 
