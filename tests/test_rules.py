@@ -851,12 +851,29 @@ def test_traced_decisions_carry_terms_runner_up_and_blocking_rules():
         "ratification_prospect",
         "change_cost",
     }
-    assert d["runner_up"] is None and d["probability"] == 1.0, "only holding is open"
     blocked = d["blocked"]
     assert "no_troops" in blocked[SEOUL_RUNGS[TROOPS]]
     assert "defensive_first" in blocked[SEOUL_RUNGS[OFFENSIVE]]
     assert "step_by_step" in blocked[SEOUL_RUNGS[OFFENSIVE]]
-    assert "assembly_approval" in blocked[SEOUL_RUNGS[WEAPONS]]
+    # In the first month no motion has failed and none is cooling off, so a rung that
+    # needs a vote is open (choosing it would put a motion): the record names the
+    # Assembly only where it refused.
+    assert "assembly_approval" not in blocked.get(SEOUL_RUNGS[WEAPONS], [])
+    assert d["runner_up"] is not None and d["runner_up"] not in blocked
+    refused = [
+        x
+        for x in decisions
+        if x["actor"] == "seoul" and "assembly_approval" in sum(x["blocked"].values(), [])
+    ]
+    for x in refused:  # every month the Assembly blocks is a month after a motion failed
+        month = next(m for m in res.log if x in m["decisions"])
+        i = x["replication"]
+        failed_now = any(v["replication"] == i and not v["passed"] for v in month["votes"])
+        earlier = res.log[: res.log.index(month)]
+        failed_before = any(
+            v["replication"] == i and not v["passed"] for m in earlier for v in m["votes"]
+        )
+        assert failed_now or failed_before
     assert res.series["seoul_rung"][0, 4] == d["chosen_index"]
     assert sum(d["probabilities"].values()) == pytest.approx(1.0)
     assert all(d["probabilities"][k] == 0 for k in blocked)
