@@ -82,7 +82,8 @@ RULES = {
         "seok-10,asmolov-11,asmolov-15",
     ),
     "defensive_first": (
-        "direct offensive weapons only after defensive weapons have been supplied",
+        "direct offensive weapons only after Seoul has supplied weapons of a lower rung "
+        "(Cheongung first, or shells by the indirect track)",
         "seok-18,seok-19",
     ),
     "indirect_track": (

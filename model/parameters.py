@@ -624,7 +624,7 @@ class Seoul(_Group):
         300,
         "seats of 300",
         "assembly-1",
-        note="Rebuilding Korea 12 and others 5: opposition members outside the Democratic Party bloc, who set their own line",
+        note="Rebuilding Korea 12 and others 5: opposition members outside the Democratic Party bloc; they follow the opposition's line and their tally is counted apart",
     )
     new_government_review_months: int = param(
         6,
@@ -1022,7 +1022,7 @@ class Nato(_Group):
         3,
         "rung (0-3)",
         "asmolov-21,seok-9",
-        note="Trust Fund and intelligence sharing already under way",
+        note="NATO already shares intelligence with Seoul on North Korean weapons (asmolov-21) and Yoon and the NIS consult NATO (seok-9)",
     )
     shortage_weight: float = param(
         2.0,
