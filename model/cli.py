@@ -298,6 +298,7 @@ def show_scenario(scenario: Scen, set_: Sets = None):
 # extra provides (tests/test_packaging.py holds these to pyproject.toml's lists).
 EXTENSIONS = (
     ("model.experiments.commands", "sweep", ("SALib", "sklearn", "matplotlib", "tabulate")),
+    ("model.calibration.commands", "sweep", ("SALib", "sklearn", "matplotlib", "tabulate")),
     ("dashboard.command", "dashboard", ("streamlit", "altair", "vl_convert")),
     ("model.game.commands", None, ()),
 )

@@ -20,11 +20,12 @@ SHIPPED = {
     "scenarios": ("model.scenarios", "REDLINE_SCENARIOS"),
     "seeds": ("model.seeds", "REDLINE_SEEDS"),
     "designs": ("model.designs", "REDLINE_DESIGNS"),
+    "calibration": ("model.targets", "REDLINE_TARGETS"),  # calibration targets files
 }
 
 
 def shipped(kind: str) -> Path:
-    """The folder of shipped `kind` files ("scenarios", "seeds" or "designs").
+    """The folder of shipped `kind` files ("scenarios", "seeds", "designs" or "calibration").
 
     pip unpacks wheels, so the data packages are real folders and the result is a plain
     path that can be globbed and shown to a person.

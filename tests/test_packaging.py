@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 
 import model
 from model import cli, outputs
+from model.calibration.targets import TARGETS_DIR, targets_names
 from model.experiments.design import DESIGN_DIR, design_names
 from model.resources import SHIPPED, shipped
 from model.scenario import SCENARIO_DIR, scenario_names
@@ -97,6 +98,7 @@ def test_shipped_folders_hold_the_shipped_files():
     assert SCENARIO_DIR == shipped("scenarios") and DESIGN_DIR == shipped("designs")
     assert "november-2024" in scenario_names() and "lhs" in design_names()
     assert any(shipped("seeds").glob("seok-*.yaml"))
+    assert "targets" in targets_names() and TARGETS_DIR == shipped("calibration")
 
 
 @pytest.mark.parametrize("kind", list(SHIPPED))
@@ -152,6 +154,7 @@ def test_git_commit_is_recorded_from_a_checkout_only(tmp_path, monkeypatch):
 MESSAGE = {
     "sweep": "error: redline sweep needs the sweep extra: pip install 'redline[sweep]'",
     "analyze": "error: redline analyze needs the sweep extra: pip install 'redline[sweep]'",
+    "calibrate": "error: redline calibrate needs the sweep extra: pip install 'redline[sweep]'",
     "dashboard": (
         "error: redline dashboard needs the dashboard extra: pip install 'redline[dashboard]'"
     ),
@@ -161,7 +164,16 @@ MESSAGE = {
 def test_help_lists_every_command_even_without_the_extras(tmp_path):
     r = redline("--help", cwd=tmp_path, blocked=["SALib", "streamlit"])
     assert r.returncode == 0, r.stderr
-    for command in ("run", "sources", "validate", "sweep", "analyze", "dashboard", "play"):
+    for command in (
+        "run",
+        "sources",
+        "validate",
+        "sweep",
+        "analyze",
+        "calibrate",
+        "dashboard",
+        "play",
+    ):
         assert re.search(rf"^\W*{command}\s", r.stdout, re.M), command
     assert "report" in r.stdout
     assert "needs the sweep extra" in r.stdout and "needs the dashboard extra" in r.stdout
@@ -177,6 +189,7 @@ def test_help_says_nothing_of_extras_when_they_are_installed(tmp_path):
     [
         (["sweep", "lhs"], "SALib"),
         (["analyze", "runs/sweeps/lhs"], "sklearn"),
+        (["calibrate", "targets"], "matplotlib"),
         (["dashboard", "--headless"], "streamlit"),
     ],
 )
