@@ -1,7 +1,7 @@
 """redline: will Seoul cross Moscow's red line, and what would push Moscow across Seoul's?
 
 from model import load_scenario, simulate
-sc = load_scenario("november-2024", overrides={"seoul.public_opposition": 0.8})
+sc = load_scenario("november-2024", overrides={"seoul.public_opposition": 0.78})
 res = simulate(sc, reps=1000, seed=1)
 res.outcomes, res.timeseries, res.summary()
 """

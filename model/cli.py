@@ -38,7 +38,7 @@ Sets = Annotated[
     typer.Option(
         "--set",
         help="override a parameter: NAME=VALUE with its dotted name, e.g. "
-        "seoul.public_opposition=0.8 (repeatable)",
+        "seoul.public_opposition=0.78 (repeatable)",
     ),
 ]
 

@@ -37,8 +37,8 @@ SERIES = [
 
 
 def test_documented_api_shape():
-    sc = load_scenario("november-2024", overrides={"seoul.public_opposition": 0.8})
-    assert sc.parameters.seoul.public_opposition == 0.8
+    sc = load_scenario("november-2024", overrides={"seoul.public_opposition": 0.78})
+    assert sc.parameters.seoul.public_opposition == 0.78
     res = simulate(sc, reps=300, seed=1)
     assert set(OUTCOMES) <= set(res.outcomes.columns)
     assert len(res.outcomes) == 300
