@@ -203,7 +203,8 @@ RULES: dict[str, Rule] = {
 _FIELD_HELP = re.compile(r":\s+(value|preference|approval|months|parameter)\s+is\b.*$", re.S)
 
 
-def _parameter(name: str) -> str:
+def parameter(name: str) -> str:
+    """A dotted parameter name in words: 'seoul.troops_excluded' -> "Seoul's troops excluded"."""
     group, _, field = name.partition(".")
     return f"{ACTOR_NAMES.get(group, group.capitalize())}'s {field.replace('_', ' ')}"
 
@@ -227,7 +228,7 @@ INJECT_DETAILS: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"for {e['months']} month{'s' if e['months'] != 1 else ''}" if e.get("months") else ""
     ),
     "set": lambda e: (
-        f"{_parameter(e['parameter'])} becomes {e['value']:g}"
+        f"{parameter(e['parameter'])} becomes {e['value']:g}"
         if e.get("parameter") and e.get("value") is not None
         else ""
     ),

@@ -29,13 +29,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
-from ..scenario import Event, Scenario
+from ..scenario import Scenario
 from .engine import SEATS, Game, parse_game
 
 DEFAULT_DB = Path(os.environ.get("REDLINE_ROOMS", Path.home() / ".redline" / "rooms.sqlite"))
 MAX_TEAM = 60  # characters of a team's name
 MAX_DEADLINE_MINUTES = 24 * 60
-MAX_NOTES = 200  # custom-event notes waiting in a game file's pending month
+SUBMIT_TRIES = 5  # a move is checked again if the room changed while it was being checked
 ACTIONS = (
     "inject",
     "custom",
@@ -77,45 +77,6 @@ def play_month(game: Game, moves: dict[str, dict], absent: Iterable[str] = ()) -
         return game.play_turn(moves)
     finally:
         game.seats.update(held)
-
-
-def check_pending(game: Game, origin: str) -> None:
-    """Refuse a game file whose month in waiting (its `pending` injects) cannot be played."""
-    pending = game.pending
-
-    def bad(what: str, field: str = "pending"):
-        return InputError(
-            what,
-            file=origin,
-            field=field,
-            allowed="injects (catalogue events), custom (parameter changes by dotted name) "
-            "and notes, as redline saved them",
-        )
-
-    if not isinstance(pending, dict) or set(pending) - {"injects", "custom", "notes"}:
-        raise bad("malformed month in waiting")
-    injects, custom = pending.setdefault("injects", []), pending.setdefault("custom", {})
-    notes = pending.get("notes", [])
-    if not isinstance(injects, list) or not isinstance(custom, dict):
-        raise bad("malformed month in waiting")
-    if not isinstance(notes, list) or len(notes) > MAX_NOTES:
-        raise bad("malformed notes", "pending.notes")
-    if any(not isinstance(n, str) or len(n) > 2000 for n in notes):
-        raise bad("a note that is not short text", "pending.notes")
-    for i, ev in enumerate(injects):
-        try:
-            Event.model_validate(ev)
-        except ValueError as exc:  # pydantic's ValidationError is one
-            first = exc.errors()[0]["msg"] if hasattr(exc, "errors") else "malformed"
-            raise bad(first.removeprefix("Value error, "), f"pending.injects.{i}") from None
-    try:
-        game.scenario.with_overrides({**game.custom, **custom}, origin=origin)
-    except InputError as exc:
-        raise InputError(
-            exc.detail, file=origin, field=f"pending.custom.{exc.field}", allowed=exc.allowed
-        ) from None
-    except (TypeError, ValueError):
-        raise bad("malformed parameter changes", "pending.custom") from None
 
 
 def _text(value, field: str, limit: int) -> str:
@@ -238,7 +199,7 @@ class Rooms:
 
     def restore(self, game: Game) -> tuple[str, str]:
         """A new room that continues `game` (e.g. from a saved game file); (room id, token)."""
-        check_pending(game, "game")
+        game = self._game(game.to_dict(), "to restore")  # every part checked, as a file is
         room, token = secrets.token_hex(4), secrets.token_urlsafe(12)
         with self._db(write=True) as db:
             db.execute(
@@ -321,41 +282,55 @@ class Rooms:
 
     # --- playing --------------------------------------------------------------------------
     def submit(self, room: str, token: str, turn: int, moves: dict[str, int]) -> dict:
-        """Commit a seat's move for `turn`; adjudicate the month if it was the last one missing."""
-        game, _ = self.load(room)
-        with self._db() as db:
-            seat = self._seat_for(db, room, token)
-        if not isinstance(moves, dict):
-            raise InputError(
-                "malformed move", field=f"moves.{seat}", allowed="one option for each decision"
-            )
-        if turn != len(game.turns) or isinstance(turn, bool):
-            raise InputError(
-                f"turn {turn} is not the current turn",
-                field="turn",
-                allowed=f"{len(game.turns)} ({game.month})",
-            )
-        clean = game.check_moves(seat, moves, where=f"moves.{seat}")
-        try:
-            with self._db(write=True) as db:
-                data, _ = self._row(db, room)
-                if len(data.get("turns") or []) != turn:  # the month was played meanwhile
-                    raise InputError(
-                        f"{game.month} was adjudicated while you chose",
-                        field="turn",
-                        allowed="a move for the month now being played",
-                    )
-                db.execute(
-                    "INSERT INTO moves VALUES (?, ?, ?, ?, ?)",
-                    (room, turn, seat, json.dumps(clean), self.clock()),
+        """Commit a seat's move for `turn`; adjudicate the month if it was the last one missing.
+
+        The move is checked against the month as it will be adjudicated, with the other
+        teams' moves committed so far; if the room changes while it is being checked (an
+        inject, another month), it is checked again."""
+        for _ in range(SUBMIT_TRIES):
+            game, meta = self.load(room)
+            with self._db() as db:
+                seat = self._seat_for(db, room, token)
+                others = {s: m for s, m in self._moves(db, room, len(game.turns)).items()}
+            if not isinstance(moves, dict):
+                raise InputError(
+                    "malformed move", field=f"moves.{seat}", allowed="one option for each decision"
                 )
-        except sqlite3.IntegrityError:
-            raise InputError(
-                f"{seat} has already moved in turn {turn}",
-                field="moves",
-                allowed="one move per seat per turn (the facilitator can undo)",
-            ) from None
-        return {"seat": seat, "adjudicated": self.settle(room)}
+            if turn != len(game.turns) or isinstance(turn, bool):
+                raise InputError(
+                    f"turn {turn} is not the current turn",
+                    field="turn",
+                    allowed=f"{len(game.turns)} ({game.month})",
+                )
+            if seat in others:
+                raise self._moved(seat, turn)
+            others.pop(seat, None)
+            clean = game.check_moves(seat, moves, where=f"moves.{seat}", others=others)
+            try:
+                with self._db(write=True) as db:
+                    _, now = self._row(db, room)
+                    if now["version"] != meta["version"]:
+                        continue  # the room changed meanwhile: check again
+                    db.execute(
+                        "INSERT INTO moves VALUES (?, ?, ?, ?, ?)",
+                        (room, turn, seat, json.dumps(clean), self.clock()),
+                    )
+            except sqlite3.IntegrityError:
+                raise self._moved(seat, turn) from None
+            return {"seat": seat, "adjudicated": self.settle(room)}
+        raise InputError(
+            "the room kept changing while your move was checked",
+            field="moves",
+            allowed="try again in a moment",
+        )
+
+    @staticmethod
+    def _moved(seat: str, turn: int) -> InputError:
+        return InputError(
+            f"{seat} has already moved in turn {turn}",
+            field="moves",
+            allowed="one move per seat per turn (the facilitator can undo)",
+        )
 
     def pending_moves(self, room: str, turn: int) -> dict[str, dict]:
         with self._db() as db:
@@ -383,13 +358,36 @@ class Rooms:
             if absent is None:
                 return False
             game = self._game(data, room)
-            play_month(game, moves, absent)
+            try:
+                play_month(game, moves, absent)
+            except InputError:
+                void = self._void(game, moves)
+                if not void:
+                    raise
+                # a committed move the month can no longer carry out: that team moves again
+                db.executemany(
+                    "DELETE FROM moves WHERE room=? AND turn=? AND seat=?",
+                    [(room, len(game.turns), seat) for seat in void],
+                )
+                return False
             db.execute(
                 "UPDATE rooms SET game=?, version=version+1 WHERE id=?",
                 (json.dumps(game.to_dict()), room),
             )
             self._renew(db, room, minutes)
         return True
+
+    @staticmethod
+    def _void(game: Game, moves: dict[str, dict]) -> list[str]:
+        """The seats whose committed moves the month as it now stands would refuse."""
+        out = []
+        for seat, move in moves.items():
+            others = {s: m for s, m in moves.items() if s != seat}
+            try:
+                game.check_moves(seat, move, where=f"moves.{seat}", others=others)
+            except InputError:
+                out.append(seat)
+        return out
 
     def _renew(self, db, room: str, minutes: float) -> None:
         """A fresh deadline for the month now open (none when there is no time limit)."""
@@ -422,6 +420,7 @@ class Rooms:
             if action == "inject":
                 value = kw.get("value")
                 game.inject(kw.get("kind"), value, _text(kw.get("note", ""), "note", 500))
+                self._check_committed(db, room, game)
             elif action == "custom":
                 parameters = kw.get("parameters")
                 if not isinstance(parameters, dict) or not parameters:
@@ -491,22 +490,19 @@ class Rooms:
         return out
 
     def _check_committed(self, db, room: str, game: Game) -> None:
-        """A custom event changes the rules of the month in waiting: refuse one that would
-        make a move a team has already committed illegal (the month could not be played)."""
+        """An inject changes the month in waiting: refuse one that would make a move a team
+        has already committed illegal (the month could not be played as committed)."""
         moves = self._moves(db, room, len(game.turns))
-        if not moves:
-            return
-        trial = self._game(game.to_dict(), room)
-        trial.paused = False
-        players = [s for s in SEATS if trial.seats.get(s) == "player"]
-        try:
-            play_month(trial, moves, [s for s in players if s not in moves])
-        except InputError as exc:
-            raise InputError(
-                f"this change would make a committed move illegal ({exc.detail})",
-                field="parameters",
-                allowed="a change that leaves the teams' committed moves legal, or undo first",
-            ) from None
+        for seat, move in moves.items():
+            others = {s: m for s, m in moves.items() if s != seat}
+            try:
+                game.check_moves(seat, move, where=f"moves.{seat}", others=others)
+            except InputError as exc:
+                raise InputError(
+                    f"this would make {seat}'s committed move illegal ({exc.detail})",
+                    field="inject",
+                    allowed="an inject that leaves the teams' committed moves legal, or undo",
+                ) from None
 
     def view(self, room: str, token: str) -> dict:
         """What the holder of `token` may see: everything for the facilitator; for a team,
@@ -525,13 +521,15 @@ class Rooms:
         for s in visible:
             if game.seats[s] != "player" or game.finished:
                 continue
+            others = {o: m for o, m in moved.items() if o != s}
             private[s] = {
-                "options": game.options(s),
+                "options": game.options(s, others),
+                "waiting_on": game.waiting_on(s, others),
                 "moved": s in moved,
                 "move": moved.get(s) if (facilitator or s == seat) else None,
             }
             if game.advice_visible or facilitator:
-                private[s]["advice"] = game.advice(s, reps=500)
+                private[s]["advice"] = game.advice(s, others)
         return {
             "room": room,
             "role": "facilitator" if facilitator else seat,
@@ -540,6 +538,7 @@ class Rooms:
             "seats": game.seats,
             "claimed": claimed,
             "moved": sorted(moved),
+            "moves": moved if facilitator else {},
             "paused": game.paused,
             "finished": game.finished,
             "advice_visible": game.advice_visible,
