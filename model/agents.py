@@ -479,7 +479,7 @@ class Moscow(Actor):
             "deterring_seoul": -q.deterrence_weight * (1 - seoul_lethal) * crosses,
             "punishing_seoul": q.deterrence_weight * seoul_lethal * crosses,
             "postwar_liability": -q.leverage_weight * q.postwar_liability * (~war) * value,
-            "change_cost": -move_costs(self.reward, 5, q.change_cost, q.retreat_cost),
+            "change_cost": -move_costs(self.reward, 5, q.reward_change_cost, q.retreat_cost),
         }
         before = self.reward
         self.reward = self.choose(
@@ -605,6 +605,9 @@ class Seoul(Actor):
             float, lambda p: 1.0, "how much the government values ties with Moscow"
         ),
         "domestic_factor": Var(float, lambda p: 1.0, "how much the government heeds opinion"),
+        "threat_factor": Var(
+            float, lambda p: 1.0, "how far the government answers the threat with assistance"
+        ),
         "intolerable_left": Var(int, lambda p: 0, "months an atrocity still weighs"),
         "paralysed_left": Var(int, lambda p: 0, "months the government cannot change course"),
         "review_left": Var(int, lambda p: 0, "months a new government may step back"),
@@ -630,6 +633,7 @@ class Seoul(Actor):
     global_role: np.ndarray
     relations_factor: np.ndarray
     domestic_factor: np.ndarray
+    threat_factor: np.ndarray
     intolerable_left: np.ndarray
     paralysed_left: np.ndarray
     review_left: np.ndarray
@@ -807,7 +811,7 @@ class Seoul(Actor):
         export = self._table(0.0, 0.0, p.export_gain_defensive, p.export_gain_indirect, 1.0, 0.0)
         shipping = (m.pyongyang.shells > 0) & ~m.ceasefire
         return {
-            "threat_response": q.threat_weight * threat[:, None] * level,
+            "threat_response": q.threat_weight * (self.threat_factor * threat)[:, None] * level,
             "alliance_pressure": q.alliance_weight * pull * level,
             "ukraine_situation": q.shortage_weight * self.p.war.ukraine_shortage * war * level,
             "right_to_do_the_same": q.sanctions_breach_weight * shipping[:, None] * lethal,

@@ -294,6 +294,9 @@ class RedlineModel(mesa.Model):
                 s.domestic_factor = np.full(
                     self.reps, q.pragmatic_domestic_factor if pragmatic else 1.0
                 )
+                s.threat_factor = np.full(
+                    self.reps, q.pragmatic_threat_factor if pragmatic else 1.0
+                )
                 s.review_left[:] = q.new_government_review_months
                 s.paralysed_left[:] = 0
             elif ev.type == "government_paralysis":

@@ -50,13 +50,15 @@ class _Group(BaseModel):
 
 class Decision(_Group):
     rationality: float = param(
-        1.0,
+        1.3,
         0.0,
         20.0,
         "1/utility",
         ASSUMPTION,
-        "logit precision: 0 is random choice, large is strict optimisation; 1 treats "
-        "utility terms as log-odds, the usual quantal-response reference point",
+        "logit precision: 0 is random choice, large is strict optimisation; 1 would treat "
+        "utility terms as log-odds; 1.3 was set so that month-to-month moves follow their "
+        "reasons rather than chance: with 1.0 a quarter of the 2024-25 hindcast's worlds sent "
+        "weapons by noise alone (see docs/model.md, TRACE)",
     )
 
 
@@ -219,7 +221,7 @@ class Seoul(_Group):
         "arms-export reputation (asmolov-5) is a minor argument next to security",
     )
     atrocity_weight: float = param(
-        2.0,
+        3.5,
         0.0,
         20.0,
         "utility",
@@ -235,7 +237,7 @@ class Seoul(_Group):
         "an atrocity stays a live justification for about half a year",
     )
     change_cost: float = param(
-        2.5,
+        3.0,
         0.0,
         20.0,
         "utility per rung moved",
@@ -301,7 +303,7 @@ class Seoul(_Group):
         note="the legal requirement for National Assembly approval to deploy troops",
     )
     retreat_cost: float = param(
-        3.0,
+        4.0,
         0.0,
         20.0,
         "utility per rung moved down",
@@ -432,7 +434,7 @@ class Seoul(_Group):
         "every rung of Russian help to Pyongyang raises the threat, technology most (seok-7)",
     )
     threat_red_line: float = param(
-        0.6,
+        1.2,
         0.0,
         3.0,
         "threat",
@@ -510,6 +512,14 @@ class Seoul(_Group):
         "multiple of the retaliation risk",
         ASSUMPTION,
         "a 'pragmatic diplomacy' government (seok-24) values working ties with Moscow about twice as much as its predecessor",
+    )
+    pragmatic_threat_factor: float = param(
+        0.3,
+        0.0,
+        1.0,
+        "share of the threat answered with assistance",
+        ASSUMPTION,
+        "'corresponding measures' is the Yoon administration's bottom line (seok-10); a government of 'pragmatic diplomacy' (seok-24) answers the Russia-DPRK threat mostly by other means than arms for Ukraine",
     )
     pragmatic_domestic_factor: float = param(
         1.5,
@@ -723,6 +733,14 @@ class Moscow(_Group):
         "utility per rung moved",
         ASSUMPTION,
         "great-power posture and rewards change slowly, like Seoul's",
+    )
+    reward_change_cost: float = param(
+        2.5,
+        0.0,
+        20.0,
+        "utility per rung moved up",
+        ASSUMPTION,
+        "raising the reward to Pyongyang is a bargain struck in talks (seok-23: Choe met Lavrov three times in 2024), easier to move than Moscow's public posture toward Seoul",
     )
     retreat_cost: float = param(
         5.0,
