@@ -231,7 +231,7 @@ def test_seoul_steps_back_only_with_a_cause():
     per = res.scenario.parameters.seoul.cooperation_per_rung
     before, now = moves(s["seoul_rung"], 1)
     down = now < before
-    assert down.sum() > 50
+    assert down.sum() > 20, "enough steps back for the check below to bite"
     receded = s["threat"] < per * (before - 1)
     assert (s["ceasefire"] | receded)[down].all()
 
