@@ -428,6 +428,7 @@ class Moscow(Actor):
         return (k < self.reward[:, None]) & (k < floor[:, None])
 
     def rule_collapse_absorbing(self) -> np.ndarray:
+        """Relations once severed stay severed within the horizon (asmolov-13)."""
         return (self.posture == COLLAPSE)[:, None] & (np.arange(4)[None, :] < COLLAPSE)
 
     def seoul_crossed(self) -> np.ndarray:
@@ -729,9 +730,11 @@ class Seoul(Actor):
         return rising & ~(justified & coordinated) & self.k.seoul.step_by_step
 
     def rule_defensive_first(self) -> np.ndarray:
+        """Direct offensive weapons only after a lower weapons rung (seok-18, seok-19)."""
         return (np.arange(6)[None, :] >= OFFENSIVE) & (self.max_rung < WEAPONS)[:, None]
 
     def rule_no_troops(self) -> np.ndarray:
+        """No troops while the pledge holds (seok-12, seok-17)."""
         blocked = np.zeros((self.R, 6), dtype=bool)
         blocked[:, TROOPS] = self.p.seoul.troops_excluded
         return blocked
@@ -757,6 +760,7 @@ class Seoul(Actor):
         return (np.arange(6)[None, :] < self.rung[:, None]) & ~cause[:, None]
 
     def rule_government_paralysed(self) -> np.ndarray:
+        """Only holding is open while the government cannot change course."""
         return (np.arange(6)[None, :] != self.rung[:, None]) & (self.paralysed_left > 0)[:, None]
 
     def rule_assembly_approval(self) -> np.ndarray:

@@ -31,20 +31,12 @@ from .errors import InputError
 from .model import ACTOR_CLASSES, STATE_VARS, RedlineModel
 from .outcomes import MEASURES, OUTCOMES
 from .parameters import SPECS, Parameters, ParamSpec, flatten
+from .words import ACTOR_NAMES, GROUP_NAMES
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "model.md"
 DEFAULT_SCENARIO = "november-2024"
 
-GROUPS = {  # parameter group -> heading in the table
-    "": "The scenario",
-    "decision": "Every actor's choice",
-    "seoul": "Seoul",
-    "moscow": "Moscow",
-    "pyongyang": "Pyongyang",
-    "nato": "NATO",
-    "war": "The war in Ukraine",
-}
-ACTOR_NAMES = {"seoul": "Seoul", "moscow": "Moscow", "pyongyang": "Pyongyang", "nato": "NATO"}
+GROUPS = {"": "The scenario", **GROUP_NAMES}  # parameter group -> heading in the table
 
 _EXCERPT = re.compile(r"\b(?:seok|asmolov|assembly|record)-\d+\b(?!-\d)")  # not record-2024-07
 _DOTTED = re.compile(r"\b(?:decision|seoul|moscow|pyongyang|nato|war)\.[a-z_]+[a-z]\b")

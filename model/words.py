@@ -27,6 +27,13 @@ ACTOR_NAMES: dict[str, str] = {
     "nato": "NATO",
 }
 
+# Parameter groups (the first part of a dotted name) as headings, in the order shown.
+GROUP_NAMES: dict[str, str] = {
+    **ACTOR_NAMES,
+    "war": "The war in Ukraine",
+    "decision": "Every actor's choice",
+}
+
 
 @dataclass(frozen=True)
 class Decision:
