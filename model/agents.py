@@ -24,7 +24,7 @@ import mesa
 import numpy as np
 from scipy.special import ndtr
 
-from .choice import allowed_mask, ladder_steps, logit_choice, total_utility
+from .choice import allowed_mask, ladder_steps, logit_choice
 
 SEOUL_RUNGS = [
     "humanitarian, reconstruction and financial aid ($2.3 bn package, NATO Trust Fund)",
@@ -166,8 +166,17 @@ class Actor(mesa.Agent):
         self.p = model.params  # scalars or (R,) arrays: for per-replication arithmetic
         self.k = model.columns  # scalars or (R, 1) arrays: for (R x options) terms
         self.R = model.reps
+        self._tables: dict[str, np.ndarray] = {}
         for key in self.STATE:  # each declared in STATE and annotated on the class
             setattr(self, key, state[f"{self.name}_{key}"])
+
+    def _fixed(self, name: str, *values) -> np.ndarray:
+        """A per-option table that depends on parameters only, built once per parameter set
+        (`RedlineModel.set_parameters` clears these)."""
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = self._table(*values)
+        return table
 
     def _table(self, *values) -> np.ndarray:
         """Per-option values (scalars or per-replication parameters) as an R x K table."""
@@ -193,8 +202,11 @@ class Actor(mesa.Agent):
         for the record either way.
         """
         shape = (self.R, len(options))
-        terms = {k: np.broadcast_to(v, shape) for k, v in terms.items()}
-        utility = total_utility(terms)
+        utility = np.zeros(shape)
+        for v in terms.values():
+            utility += v
+        if self.model.trace_ids:  # the record reads each term per replication and option
+            terms = {k: np.broadcast_to(v, shape) for k, v in terms.items()}
         allowed = allowed_mask(blocked, current, len(options))
         model_choice = logit_choice(utility, allowed, gumbel, self.k.decision.rationality)
         choice = model_choice
@@ -300,7 +312,7 @@ class Pyongyang(Actor):
             terms,
             {},
             np.ones(self.R, int),
-            m.rng.gumbel(size=(self.R, 3)),
+            m.shocks("pyongyang", "shipments"),
         )
         self.shells = new[np.arange(self.R), move]
         self.supplied = self.supplied + self.shells * war
@@ -321,7 +333,7 @@ class Pyongyang(Actor):
             terms,
             self.blocked_for("troops"),
             self.troops,
-            m.rng.gumbel(size=(self.R, 3)),
+            m.shocks("pyongyang", "troops"),
         )
         self.withdrew = (self.troops == 0) & (before >= 1) & ~m.ceasefire
         # Troops fight from their second month in Russia (the record: deployed in October
@@ -341,7 +353,7 @@ class Pyongyang(Actor):
             terms,
             {},
             np.zeros(self.R, int),
-            m.rng.gumbel(size=(self.R, 2)),
+            m.shocks("pyongyang", "provocation"),
         )
         self.provocation = (pick == 1) | m.forced_provocation
 
@@ -382,8 +394,13 @@ class Moscow(Actor):
     def value_table(self) -> np.ndarray:
         """What each reward is worth to Pyongyang, 0-1 (nuclear technology is 1)."""
         q = self.p.moscow
-        return self._table(
-            0.0, q.reward_value_material, q.reward_value_conventional, q.reward_value_missile, 1.0
+        return self._fixed(
+            "value",
+            0.0,
+            q.reward_value_material,
+            q.reward_value_conventional,
+            q.reward_value_missile,
+            1.0,
         )
 
     def reward_value(self) -> np.ndarray:
@@ -464,7 +481,8 @@ class Moscow(Actor):
         war = (~m.ceasefire)[:, None]
         value = self.value_table()
         p = self.p.moscow
-        irreversibility = self._table(
+        irreversibility = self._fixed(
+            "irreversibility",
             0.0,
             0.0,
             p.irreversibility_conventional,
@@ -489,7 +507,7 @@ class Moscow(Actor):
             terms,
             self.blocked_for("reward"),
             self.reward,
-            m.rng.gumbel(size=(self.R, 5)),
+            m.shocks("moscow", "reward"),
         )
         self.max_reward = np.maximum(self.max_reward, self.reward)
         self.cut_while_troops = (self.reward < before) & (m.pyongyang.troops >= 1) & ~m.ceasefire
@@ -497,7 +515,7 @@ class Moscow(Actor):
 
         signal = self.red_line_signal(m.seoul.rung)
         hostility = np.arange(4) / 3
-        lost = self._table(0.0, p.warnings_loss, p.hostile_loss, p.collapse_loss)
+        lost = self._fixed("lost", 0.0, p.warnings_loss, p.hostile_loss, p.collapse_loss)
         terms = {
             "red_line_response": q.red_line_weight * signal[:, None] * hostility,
             "distrust": q.distrust_weight * self.distrust[:, None] * hostility,
@@ -510,7 +528,7 @@ class Moscow(Actor):
             terms,
             self.blocked_for("posture"),
             self.posture,
-            m.rng.gumbel(size=(self.R, 4)),
+            m.shocks("moscow", "posture"),
         )
         self.max_posture = np.maximum(self.max_posture, self.posture)
         keep = self.p.moscow.distrust_memory
@@ -562,7 +580,7 @@ class Nato(Actor):
             terms,
             self.blocked_for("pressure"),
             self.rung,
-            m.rng.gumbel(size=(self.R, 4)),
+            m.shocks("nato", "pressure"),
         )
 
 
@@ -649,6 +667,7 @@ class Seoul(Actor):
         self.tabled = np.zeros(self.R, dtype=bool)
         self.motion = np.zeros(self.R, dtype=bool)
         self.yes_votes = np.zeros(self.R, dtype=int)
+        self._line = np.zeros(self.R)  # the opposition's line this month
         self.entered_weapons = np.zeros(self.R, dtype=bool)
         self.entered_lethal = np.zeros(self.R, dtype=bool)
 
@@ -665,14 +684,21 @@ class Seoul(Actor):
     def level(self) -> np.ndarray:
         """How much each rung answers the threat and the allies' pull (troops = 1)."""
         q = self.p.seoul
-        return self._table(
-            0.0, q.level_non_lethal, q.level_defensive, q.level_indirect, q.level_offensive, 1.0
+        return self._fixed(
+            "level",
+            0.0,
+            q.level_non_lethal,
+            q.level_defensive,
+            q.level_indirect,
+            q.level_offensive,
+            1.0,
         )
 
     def domestic_cost(self) -> np.ndarray:
         """Each rung's domestic cost as a share of lethal supply's (lethal = 1)."""
         q = self.p.seoul
-        return self._table(
+        return self._fixed(
+            "domestic_cost",
             0.0,
             q.domestic_cost_non_lethal,
             q.domestic_cost_defensive,
@@ -684,7 +710,8 @@ class Seoul(Actor):
     def needs_vote(self) -> np.ndarray:
         """Which rungs the law reserves to the Assembly, by the three switches (R x 6)."""
         q = self.p.seoul
-        return self._table(
+        return self._fixed(
+            "needs_vote",
             False,
             False,
             q.defensive_needs_approval,
@@ -804,7 +831,8 @@ class Seoul(Actor):
         mood = (self.opinion / p.mood_reference_opposition) * (
             (1 - self.approval) / (1 - p.mood_reference_approval)
         )
-        retaliation = self._table(
+        retaliation = self._fixed(
+            "retaliation",
             0.0,
             0.0,
             p.retaliation_defensive,
@@ -812,7 +840,9 @@ class Seoul(Actor):
             p.retaliation_offensive,
             p.retaliation_troops,
         )
-        export = self._table(0.0, 0.0, p.export_gain_defensive, p.export_gain_indirect, 1.0, 0.0)
+        export = self._fixed(
+            "export", 0.0, 0.0, p.export_gain_defensive, p.export_gain_indirect, 1.0, 0.0
+        )
         shipping = (m.pyongyang.shells > 0) & ~m.ceasefire
         return {
             "threat_response": q.threat_weight * (self.threat_factor * threat)[:, None] * level,
@@ -841,8 +871,10 @@ class Seoul(Actor):
         threat = self.threat()
         terms = self.terms(threat)
         blocked = self.blocked_for(threat=threat)
-        gumbel = m.rng.gumbel(size=(self.R, 6))
-        utility = total_utility(terms)
+        gumbel = m.shocks("seoul", "assistance")
+        utility = np.zeros((self.R, 6))
+        for v in terms.values():
+            utility += v
         pre_allowed = allowed_mask(blocked, self.rung, 6)
         wish = logit_choice(utility, pre_allowed, gumbel, self.k.decision.rationality)
         forced = m.forced.get((self.name, "assistance"))
@@ -916,7 +948,7 @@ class Seoul(Actor):
     def pass_chance(self, threat: np.ndarray) -> np.ndarray:
         """What the government expects of a motion: reaching the floor and a majority there
         (the normal approximation the vote itself uses)."""
-        line = self.opposition_line(threat)
+        line = self._line = self.opposition_line(threat)
         seats, probs = self._blocs(line)
         mean = sum(n * p for n, p in zip(seats, probs))
         sd = np.sqrt(sum(n * p * (1 - p) for n, p in zip(seats, probs))) + 1e-9
@@ -932,7 +964,7 @@ class Seoul(Actor):
         breaks ranks votes with the bloc's own leaning (the ruling bloc's with the
         public, the opposition's with its pro-Ukrainian position in general).
         """
-        line = self.opposition_line()
+        line = self._line  # as the government read it this month (terms -> pass_chance)
         blocs, probs = self._blocs(line)
         majority = ASSEMBLY_SEATS // 2 + 1
         self.tabled = self.motion & (floor_draw < self.floor_chance(line))

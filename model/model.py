@@ -31,6 +31,14 @@ from .scenario import Scenario, month_index, month_label
 
 ACTOR_CLASSES = (Pyongyang, Moscow, Nato, Seoul)  # the order they move in
 
+# Where each decision's Gumbel shocks sit in the month's one draw (actor, decision) -> slice.
+_SHOCKS: dict[tuple[str, str], slice] = {}
+for _cls in ACTOR_CLASSES:
+    for _decision, _options in _cls.DECISIONS.items():
+        _start = sum(s.stop - s.start for s in _SHOCKS.values())
+        _SHOCKS[(_cls.name, _decision)] = slice(_start, _start + len(_options))
+SHOCK_WIDTH = sum(s.stop - s.start for s in _SHOCKS.values())
+
 # Per-month series recorded for every replication (name -> dtype).
 SERIES = {
     "seoul_rung": np.int8,
@@ -178,6 +186,10 @@ class RedlineModel(mesa.Model):
         (default: the month about to be played)."""
         self.injects.setdefault(self.t if month is None else month, []).append(inject)
 
+    def shocks(self, actor: str, decision: str) -> np.ndarray:
+        """This month's Gumbel shocks for one decision (R x options), from the month's one draw."""
+        return self._shocks[:, _SHOCKS[(actor, decision)]]
+
     def set_parameters(self, parameters) -> None:
         """Change parameters mid-run (a facilitator's custom inject); state is kept."""
         self.scenario = self.scenario.model_copy(update={"parameters": parameters})
@@ -185,6 +197,7 @@ class RedlineModel(mesa.Model):
         self.columns = ParamView(parameters, self.varying, column=True)
         for agent in self.actors:
             agent.p, agent.k = self.params, self.columns
+            agent._tables = {}
 
     def blocking_rules(self, actor: str, decision: str) -> list[list[str]]:
         """For replication 0: the rules that would block each option if chosen now.
@@ -222,6 +235,7 @@ class RedlineModel(mesa.Model):
             "votes": [],
         }
         cf_draw = self.rng.random(self.reps)  # drawn first so common random numbers hold
+        self._shocks = self.rng.gumbel(size=(self.reps, SHOCK_WIDTH))  # every choice's noise
         self.pyongyang.month_start_troops = self.pyongyang.troops.copy()
         shocks = self.apply_injects(self.injects.get(t, []))
         self.ceasefire = self.ceasefire | (cf_draw < self.params.war.ceasefire_hazard)
