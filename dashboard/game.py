@@ -22,9 +22,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from model import InputError, words
+from model.game import report
 from model.game.engine import SEATS, Game, Option, parse_game
 from model.game.rooms import DEFAULT_DB, Rooms
-from model.narrative import LADDER_SERIES, OPTIONS, describe_turn, page_lines
+from model.narrative import LADDER_SERIES, OPTIONS, page_lines
 from model.outcomes import OUTCOMES
 from model.scenario import EVENT_TYPES, check_name
 from model.words import ACTOR_NAMES
@@ -35,21 +36,8 @@ PAGE = "game"
 RISK_REPS = 1000
 RISK_MONTHS = 3
 
-# Whose decision each of the risk view's next-month distributions is.
-NEXT_MONTH = {
-    "seoul": ("seoul", "assistance"),
-    "moscow_reward": ("moscow", "reward"),
-    "moscow_posture": ("moscow", "posture"),
-    "pyongyang_troops": ("pyongyang", "troops"),
-    "nato": ("nato", "pressure"),
-}
-
-
-# What the risk view's "within N months" shares are about: outcomes in their own words.
-WITHIN = {
-    **{k: OUTCOMES[k].meaning for k in ("relations_collapsed", "red_line_crossed", "lethal_aid")},
-    "assembly_vote_held": "a National Assembly vote is held",
-}
+# Outcomes announced as an alarm when a month reaches them.
+ALARMS = ("red_line_crossed", "relations_collapsed")
 
 
 # ---------------------------------------------------------------- rooms and links
@@ -172,14 +160,24 @@ def parse_changes(text: str) -> dict[str, Any]:
 
 
 def option_label(option: Option) -> str:
-    """How an option reads in the move picker: blocked ones say so, notes are kept."""
+    """How an option reads in the move picker: blocked ones say what blocks them, options
+    that hang on an earlier move say whose, notes are kept."""
+    if option.depends_on:
+        return f"{option.label} (depends on {depends_text(option.depends_on)} this month)"
     if not option.allowed:
-        return f"{option.label} (blocked: {'; '.join(words.rule(r).blocks for r in option.rules)})"
+        return f"{option.label} (blocked: {option.blocked_text})"
     return option.label + (f" ({option.note})" if option.note else "")
 
 
+def depends_text(owners) -> str:
+    """'Moscow', 'Moscow and your reward to Pyongyang'."""
+    return " and ".join(
+        ACTOR_NAMES[o] if o in ACTOR_NAMES else f"your {words.decision(o).what}" for o in owners
+    )
+
+
 def option_rows(options: Mapping[str, list[Option]]) -> list[dict]:
-    """Every option of every decision, with the rule that blocks it and any note."""
+    """Every option of every decision: open or not, what blocks it, what would lift it."""
     rows = []
     for decision, opts in options.items():
         for o in opts:
@@ -187,37 +185,34 @@ def option_rows(options: Mapping[str, list[Option]]) -> list[dict]:
                 {
                     "decision": words.decision(decision).what,
                     "option": o.label,
-                    "allowed": o.allowed,
-                    "blocked by": "; ".join(
-                        f"{words.rule(r).blocks} (lifted by {words.rule(r).lift})" for r in o.rules
+                    "open": "depends" if o.depends_on else "yes" if o.allowed else "no",
+                    "blocked by": (
+                        f"what {depends_text(o.depends_on)} does first"
+                        if o.depends_on
+                        else o.blocked_text
                     ),
+                    "lifted by": o.lift_text if o.rules and not o.depends_on else "",
                     "note": o.note,
                 }
             )
     return rows
 
 
-def default_moves(
-    options: Mapping[str, list[Option]], current: Mapping[str, int]
-) -> dict[str, int]:
-    """Where the picker starts: the seat's present option for each decision if allowed."""
+def default_moves(options: Mapping[str, list[Option]]) -> dict[str, int]:
+    """Where the picker starts: the seat's present option for each decision if open, else
+    the first open one."""
     out = {}
     for decision, opts in options.items():
-        k = current.get(decision, 0)
-        if not (0 <= k < len(opts) and opts[k].allowed):
-            k = next((o.index for o in opts if o.allowed), 0)
-        out[decision] = k
+        here = next((o.index for o in opts if o.current and o.allowed), None)
+        out[decision] = here if here is not None else next((o.index for o in opts if o.allowed), 0)
     return out
 
 
-def current_moves(seat: str, st_: Mapping[str, Any]) -> dict[str, int]:
-    """Each decision's present option from the public state (to start the picker there)."""
-    return {
-        "seoul": {"assistance": st_["seoul_rung"]},
-        "moscow": {"reward": st_["moscow_reward_rung"], "posture": st_["moscow_posture"]},
-        "pyongyang": {"troops": st_["pyongyang_troops"], "shipments": 1, "provocation": 0},
-        "nato": {"pressure": st_["nato_rung"]},
-    }[seat]
+def picked(opts: list[Option], value, start: int) -> int:
+    """The option a picker holds, or `start` if what it holds is no option (the Confirm
+    button still sends it as it is, and the room refuses it in one message)."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(opts)
+    return value if ok else start
 
 
 def move_text(options: Mapping[str, list[Option]], moves: Mapping[str, int]) -> str:
@@ -226,45 +221,58 @@ def move_text(options: Mapping[str, list[Option]], moves: Mapping[str, int]) -> 
     )
 
 
-def risk_sentences(
-    seat: str,
-    options: Mapping[str, list[Option]],
-    moves: Mapping[str, int],
-    risk: Mapping[str, Any],
-) -> list[str]:
-    """'If Seoul sends ... now, relations collapse within 3 months in 34% of 1,000 worlds.'"""
-    what = move_text(options, moves)
-    head = f"If {ACTOR_NAMES[seat]} plays {what} now"
-    n, months = risk["reps"], risk["months"]
-    span = f"within {months} month{'s' if months != 1 else ''}"
-    out = []
-    for i, (key, text) in enumerate(WITHIN.items()):
-        start = f"{head}, {text}" if i == 0 else text[0].upper() + text[1:]
-        out.append(f"{start} {span} in {risk['within'][key]:.0%} of {n:,} worlds.")
-    if risk["within"]["assembly_vote_held"]:
+def _pair(c, holding: bool) -> str:
+    return (
+        words.chance(c.move.p)
+        if holding
+        else (f"{words.chance(c.move.p)}, against {words.chance(c.hold.p)} if it holds")
+    )
+
+
+def risk_sentences(seat: str, risk) -> list[str]:
+    """The risk view (`Game.risk`) in words: the move played now against holding."""
+    holding = risk.move == risk.hold
+    what = "; ".join(f"{words.decision(d).what}: {x}" for d, x in risk.move.items())
+    span = f"{risk.months[0]} to {risk.months[-1]}" if len(risk.months) > 1 else risk.months[0]
+    head = (
+        f"If {ACTOR_NAMES[seat]} holds ({what}), in {risk.reps:,} worlds over {span}:"
+        if holding
+        else f"If {ACTOR_NAMES[seat]} plays {what} now, in {risk.reps:,} worlds over {span} "
+        "(against holding where it stands):"
+    )
+    out = [head]
+    if risk.carried_out.p < 1:
         out.append(
-            f"A vote passes {span} in {risk['within']['assembly_vote_passed']:.0%} of {n:,} worlds."
+            f"The move is carried out in {words.chance(risk.carried_out.p)} of worlds "
+            "(a National Assembly vote may refuse it)."
+        )
+    for name, c in risk.outcomes.items():
+        if c.move.p or c.hold.p:
+            o = OUTCOMES[name]
+            out.append(f"{o.label} ({o.meaning}): {_pair(c, holding)}.")
+    if risk.provocation is not None and (risk.provocation.move.p or risk.provocation.hold.p):
+        out.append(
+            f"Pyongyang provokes on the Peninsula at least once: {_pair(risk.provocation, holding)}."
         )
     return out
 
 
-def next_month_rows(seat: str, risk: Mapping[str, Any]) -> list[dict]:
-    """The other actors' next month in the risk view: one row per option that can happen."""
+def answer_rows(risk) -> list[dict]:
+    """The other actors' answers in the risk view: each option seen in their first answer,
+    after the move and after holding."""
     rows = []
-    for key, dist in risk["next_month"].items():
-        owner, decision = NEXT_MONTH[key]
-        if owner == seat:
-            continue
-        for option, p in sorted(dist.items(), key=lambda kv: -kv[1]):
-            if p > 0:
-                rows.append(
-                    {
-                        "actor": ACTOR_NAMES[owner],
-                        "decision": words.decision(decision).what,
-                        "next month": option,
-                        "share of worlds": p,
-                    }
-                )
+    for a in risk.answers:
+        for option, c in sorted(a.options.items(), key=lambda kv: -kv[1].move.p):
+            rows.append(
+                {
+                    "actor": ACTOR_NAMES[a.actor],
+                    "decision": words.decision(a.decision).what,
+                    "in": a.month,
+                    "option": option,
+                    "after the move": c.move.p,
+                    "if holding": c.hold.p,
+                }
+            )
     return rows
 
 
@@ -281,30 +289,35 @@ def advice_rows(advice: Mapping[str, Mapping[str, float]]) -> list[dict]:
 
 # Each ladder's labels and what it is, keyed by the state's and the series' names.
 LADDER_LABELS = {key: OPTIONS[a][d] for key, (a, d) in LADDER_SERIES.items()}
-LADDER_WHAT = {
-    key: f"{ACTOR_NAMES[a]}'s {words.decision(d).what}" for key, (a, d) in LADDER_SERIES.items()
-}
 
 
 def state_rows(st_: Mapping[str, Any]) -> list[dict]:
-    """The public state in words."""
-    flags = [
-        name
-        for name, on in (
-            ("ceasefire", st_["ceasefire"]),
-            ("Moscow has crossed Seoul's red line", st_["red_line_crossed"]),
-            ("relations have collapsed", st_["relations_collapsed"]),
-            ("the Assembly has approved lethal aid", st_["assembly_approved"]),
-        )
-        if on
-    ]
-    return [
-        {"what": LADDER_WHAT[key], "now": labels[st_[key]]} for key, labels in LADDER_LABELS.items()
-    ] + [
-        {"what": "Public opposition to lethal aid", "now": f"{st_['public_opposition']:.1%}"},
-        {"what": "Seoul's shell stockpile", "now": f"{st_['stockpile_days']:.1f} days"},
-        {"what": "Also", "now": "; ".join(flags) or "-"},
-    ]
+    """Where all four actors stand, in words (one row each, and the war)."""
+    parts: dict[str, list[str]] = {a: [] for a in ACTOR_NAMES}
+    for key, (a, d) in LADDER_SERIES.items():
+        parts[a].append(f"{words.decision(d).what}: {LADDER_LABELS[key][st_[key]]}")
+    seoul = parts["seoul"]
+    seoul.append(f"public opposition to lethal aid {st_['public_opposition']:.0%}")
+    seoul.append(f"government approval {st_['approval']:.0%}")
+    seoul.append(f"shell stockpile {st_['stockpile_days']:.0f} days")
+    if st_["assembly_approved"]:
+        seoul.append("the Assembly has approved lethal aid")
+    if st_.get("vote_cooldown"):
+        n = st_["vote_cooldown"]
+        seoul.append(f"no new Assembly motion for {n} month{'s' if n != 1 else ''}")
+    parts["pyongyang"].append(f"{st_['pyongyang_shells']:,.0f} shells a month to Russia")
+    if st_["red_line_crossed"]:
+        parts["moscow"].append("it has crossed Seoul's red line")
+    if st_["relations_collapsed"]:
+        parts["moscow"].append("relations with Seoul have collapsed")
+    rows = [{"actor": ACTOR_NAMES[a], "now": "; ".join(p)} for a, p in parts.items()]
+    rows.append(
+        {
+            "actor": "The war in Ukraine",
+            "now": "a ceasefire holds" if st_["ceasefire"] else "the fighting goes on",
+        }
+    )
+    return rows
 
 
 def seat_rows(view: Mapping[str, Any]) -> list[dict]:
@@ -314,19 +327,49 @@ def seat_rows(view: Mapping[str, Any]) -> list[dict]:
         player = holder == "player"
         rows.append(
             {
-                "seat": seat,
-                "held by": holder,
+                "seat": ACTOR_NAMES[seat],
+                "held by": "a team" if player else "the model",
                 "team": view["claimed"].get(seat, "") if player else "",
-                "claimed": seat in view["claimed"] if player else None,
-                "moved this month": (seat in view["moved"]) if player else None,
+                "claimed": ("yes" if seat in view["claimed"] else "no") if player else "",
+                "moved this month": ("yes" if seat in view["moved"] else "no") if player else "",
             }
         )
     return rows
 
 
+def deadline_text(view: Mapping[str, Any]) -> str:
+    """The turn deadline, if there is one, as the room reads it."""
+    d = view.get("deadline") or {}
+    if not d.get("minutes") or d.get("left") is None or view["finished"]:
+        return ""
+    if view["paused"]:
+        return f"Turn deadline: {d['minutes']:g} minutes a month (stopped while paused)."
+    minutes, seconds = divmod(int(round(d["left"])), 60)
+    return (
+        f"Turn deadline: {minutes} min {seconds:02d} s left; the model plays any team that "
+        "has not moved by then."
+    )
+
+
 def month_lines(game: Game, turn: int) -> list[str]:
     """Turn `turn` (0-based) adjudicated, in words (`narrative.page_lines`)."""
-    return page_lines(describe_turn(game, turn), you="team")
+    return page_lines(report.story(game, turn), you="team")
+
+
+def announcements(game: Game) -> list[tuple[str, str]]:
+    """What the last adjudicated month reached for the first time, as (kind, sentence):
+    Seoul's red line crossed is an alarm; other outcomes are news."""
+    if not game.turns:
+        return []
+    turn = len(game.turns) - 1
+    month = game.turns[turn]["month"]
+    out = []
+    for key in OUTCOMES:
+        if int(game.world.first[key][0]) == turn + 1:
+            o = OUTCOMES[key]
+            kind = "error" if key in ALARMS else "warning"
+            out.append((kind, f"{month}: {o.label}. {o.meaning[:1].upper()}{o.meaning[1:]}."))
+    return sorted(out, key=lambda kv: kv[0] != "error")
 
 
 def replay(game: Game, turn: int) -> dict:
@@ -346,7 +389,14 @@ def replay(game: Game, turn: int) -> dict:
         )
         for seat, m in h["moves"].items()
     }
-    notes = [words.inject(e) for e in h["injects"]] + h.get("notes", [])
+    absent = [
+        seat for seat, holder in game.seats.items() if holder == "player" and seat not in moves
+    ]
+    for seat in absent:
+        moves[seat] = "played by the model (no move by the turn deadline)"
+    notes = [words.inject(e) for e in h["injects"]] + report.custom_words(
+        h.get("custom") or {}, h.get("notes") or []
+    )
     return {
         "month": h["log"]["month"],
         "moves": moves,
@@ -358,9 +408,9 @@ def replay(game: Game, turn: int) -> dict:
 
 
 def pending_text(pending: Mapping[str, Any]) -> list[str]:
-    """The facilitator's injects waiting for the coming month."""
+    """The facilitator's injects waiting for the coming month, in words."""
     out = [words.inject(e) for e in pending.get("injects", [])]
-    out += list(pending.get("notes", []))
+    out += report.custom_words(pending.get("custom") or {}, list(pending.get("notes", [])))
     return out
 
 
@@ -373,7 +423,9 @@ __all__ = [
     "parse_changes",
     "option_rows",
     "risk_sentences",
-    "next_month_rows",
+    "answer_rows",
+    "state_rows",
+    "announcements",
     "month_lines",
     "replay",
 ]

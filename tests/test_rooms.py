@@ -257,7 +257,7 @@ def test_a_custom_event_that_would_void_a_committed_move_is_refused(tmp_path):
         rooms.facilitate(
             room, fac, "custom", note="doctrine back", parameters={"seoul.step_by_step": True}
         )
-    assert "seoul's committed move illegal" in info.value.detail and info.value.field == "inject"
+    assert "Seoul's committed move illegal" in info.value.detail and info.value.field == "inject"
     assert stored(tmp_path / "r.sqlite") == before
     rooms.facilitate(room, fac, "custom", note="a rally", parameters={"nato.pressure": 0.9})
     assert rooms.load(room)[0].pending["custom"] == {"nato.pressure": 0.9}

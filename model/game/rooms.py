@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import words
 from ..errors import InputError
 from ..scenario import Scenario
 from .engine import SEATS, Game, parse_game
@@ -212,9 +213,10 @@ class Rooms:
         players = [s for s in SEATS if (data.get("seats") or {}).get(s) == "player"]
         if seat not in players:
             raise InputError(
-                f"{seat!r} is not a player seat in room {room}",
+                (f"{words.actor(seat)} is" if seat in SEATS else f"{str(seat)[:40]!r} is")
+                + f" not a player seat in room {room}",
                 field="seat",
-                allowed=", ".join(players),
+                allowed=", ".join(words.actor(s) for s in players) or "none",
             )
         return seat
 
@@ -229,7 +231,7 @@ class Rooms:
                 db.execute("INSERT INTO seats VALUES (?, ?, ?, ?)", (room, seat, token, team))
         except sqlite3.IntegrityError:
             raise InputError(
-                f"seat {seat} is already taken",
+                f"{words.actor(seat)} is already taken",
                 field="seat",
                 allowed="a free seat, or ask the facilitator",
             ) from None
@@ -327,7 +329,7 @@ class Rooms:
     @staticmethod
     def _moved(seat: str, turn: int) -> InputError:
         return InputError(
-            f"{seat} has already moved in turn {turn}",
+            f"{words.actor(seat)} has already moved in turn {turn}",
             field="moves",
             allowed="one move per seat per turn (the facilitator can undo)",
         )
@@ -459,7 +461,9 @@ class Rooms:
                 gone = db.execute("DELETE FROM seats WHERE room=? AND seat=?", (room, seat))
                 if gone.rowcount == 0:
                     raise InputError(
-                        f"seat {seat} is not claimed", field="seat", allowed="a claimed seat"
+                        f"{words.actor(seat)} is not claimed",
+                        field="seat",
+                        allowed="a claimed seat",
                     )
             elif action == "reassign":
                 seat = self._player_seat(data, room, kw.get("seat"))
@@ -499,7 +503,7 @@ class Rooms:
                 game.check_moves(seat, move, where=f"moves.{seat}", others=others)
             except InputError as exc:
                 raise InputError(
-                    f"this would make {seat}'s committed move illegal ({exc.detail})",
+                    f"this would make {words.actor(seat)}'s committed move illegal ({exc.detail})",
                     field="inject",
                     allowed="an inject that leaves the teams' committed moves legal, or undo",
                 ) from None
