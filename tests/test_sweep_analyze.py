@@ -22,7 +22,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 FACTORS = """
 factors:
   war.ceasefire_hazard: {low: 0.0, high: 0.08}
-  seoul.public_opposition: {low: 0.4, high: 0.9}
+  seoul.public_opposition: {low: 0.4, high: 0.79}
   decision.rationality: {low: 0.5, high: 2.0}
 """
 COMMON = """

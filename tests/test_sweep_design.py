@@ -11,6 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from model.cli import app
+from model.errors import InputError
 from model.experiments.design import (
     DESIGN_DIR,
     KEEPABLE,
@@ -49,14 +50,14 @@ def test_grid_is_the_full_product_of_levels_and_even_steps(tmp_path):
 sampler: grid
 samples: 3
 factors:
-  seoul.public_opposition: {low: 0.4, high: 0.8}
+  seoul.public_opposition: {low: 0.4, high: 0.7}
   seoul.assembly_opposition_seats: {levels: [100, 192]}
   seoul.step_by_step: {levels: [true, false]}
 """,
     )
     points, unit = d.points()
     assert unit is None and len(points) == d.n_points == 3 * 2 * 2
-    want = list(itertools.product([0.4, 0.6, 0.8], [100, 192], [True, False]))
+    want = list(itertools.product([0.4, 0.55, 0.7], [100, 192], [True, False]))
     got = list(
         zip(
             points["seoul.public_opposition"].round(12),
@@ -93,12 +94,12 @@ def test_list_runs_exactly_the_points_given(tmp_path):
 sampler: list
 points:
   - {seoul.public_opposition: 0.5, seoul.step_by_step: false}
-  - {seoul.public_opposition: 0.9, seoul.step_by_step: true}
+  - {seoul.public_opposition: 0.79, seoul.step_by_step: true}
 """,
     )
     points, unit = d.points()
     assert unit is None
-    assert points["seoul.public_opposition"].tolist() == [0.5, 0.9]
+    assert points["seoul.public_opposition"].tolist() == [0.5, 0.79]
     assert points["seoul.step_by_step"].tolist() == [False, True]
 
 
@@ -110,7 +111,7 @@ def test_lhs_has_one_point_per_stratum_of_every_factor(tmp_path):
 sampler: lhs
 samples: 50
 factors:
-  seoul.public_opposition: {low: 0.4, high: 0.9}
+  seoul.public_opposition: {low: 0.4, high: 0.79}
   war.ceasefire_hazard: {low: 0.0, high: 0.1}
 """,
     )
@@ -119,7 +120,7 @@ factors:
     for name in d.names:
         strata = np.floor(unit[name].to_numpy() * 50).astype(int)
         assert sorted(strata) == list(range(50))  # the Latin hypercube property
-    assert points["seoul.public_opposition"].between(0.4, 0.9).all()
+    assert points["seoul.public_opposition"].between(0.4, 0.79).all()
     np.testing.assert_allclose(points["war.ceasefire_hazard"], unit["war.ceasefire_hazard"] * 0.1)
 
 
@@ -133,7 +134,7 @@ sampler: sobol
 samples: 16
 second_order: {str(second_order).lower()}
 factors:
-  seoul.public_opposition: {{low: 0.4, high: 0.9}}
+  seoul.public_opposition: {{low: 0.4, high: 0.79}}
   seoul.threat_weight: {{low: 1, high: 8}}
   seoul.step_by_step: {{levels: [false, true]}}
 """,
@@ -154,7 +155,7 @@ sampler: morris
 samples: 6
 morris_levels: 4
 factors:
-  seoul.public_opposition: {low: 0.4, high: 0.9}
+  seoul.public_opposition: {low: 0.4, high: 0.79}
   seoul.vote_cooldown_months: {low: 1, high: 3}
   seoul.step_by_step: {levels: [false, true]}
 """,
@@ -182,7 +183,7 @@ def test_samples_depend_on_seed_only(tmp_path):
 sampler: lhs
 samples: 20
 factors:
-  seoul.public_opposition: {low: 0.4, high: 0.9}
+  seoul.public_opposition: {low: 0.4, high: 0.79}
 """
     )
     a, _ = design(tmp_path, text, "a.yaml").points()
@@ -266,7 +267,7 @@ GOOD = {
     "samples": 8,
     "replications": 10,
     "seed": 1,
-    "factors": {"seoul.public_opposition": {"low": 0.4, "high": 0.9}},
+    "factors": {"seoul.public_opposition": {"low": 0.4, "high": 0.79}},
 }
 
 
@@ -296,7 +297,7 @@ BAD = {
         "factors.seoul.public_opposition.low",
     ),
     "out_of_range": (
-        _with(factors={"seoul.public_opposition": {"low": -0.1, "high": 0.9}}),
+        _with(factors={"seoul.public_opposition": {"low": -0.1, "high": 0.79}}),
         "factors.seoul.public_opposition.low",
     ),
     "horizon_as_factor": (
@@ -423,3 +424,15 @@ def test_parse_design_names_its_origin():
     with pytest.raises(Exception) as err:
         parse_design("sampler: lhs\n", "inline-design")
     assert "inline-design" in str(err.value)
+
+
+def test_a_design_whose_opposition_and_support_exceed_the_public_is_refused(tmp_path):
+    path = tmp_path / "over.yaml"
+    path.write_text(
+        "scenario: november-2024\nsampler: lhs\nsamples: 4\nreplications: 10\nseed: 1\n"
+        "factors:\n  seoul.public_opposition: {low: 0.5, high: 0.95}\n"
+    )
+    with pytest.raises(InputError) as exc:
+        load_design(path)
+    assert exc.value.field == "seoul.public_opposition"
+    assert "over 100%" in exc.value.render()

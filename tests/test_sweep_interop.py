@@ -95,7 +95,7 @@ def test_ema_workbench_drives_the_model_with_a_small_lhs_experiment():
 
     model = Model("redline", function=run_model)
     model.uncertainties = [
-        RealParameter("seoul__public_opposition", 0.4, 0.9),
+        RealParameter("seoul__public_opposition", 0.4, 0.79),
         IntegerParameter("seoul__vote_cooldown_months", 1, 12),
         BooleanParameter("seoul__step_by_step"),
         # a short EMA name mapped onto the dotted parameter name

@@ -33,7 +33,7 @@ block_replications: 200
 fixed:
   seoul.threat_weight: 8.0
 factors:
-  seoul.public_opposition: {low: 0.4, high: 0.9}
+  seoul.public_opposition: {low: 0.4, high: 0.79}
   seoul.vote_cooldown_months: {low: 1, high: 12}
   seoul.assembly_approval_required: {levels: [false, true]}
   war.ceasefire_hazard: {low: 0.0, high: 0.06}
@@ -200,7 +200,7 @@ def test_manifest_records_design_seeds_versions_and_status(serial):
     assert m["status"] == "complete" and m["finished"] and m["started"]
     assert m["fingerprint"] == design.fingerprint()
     assert m["design"]["seed"] == 17 and m["seeds"]["design"] == 17
-    assert m["design"]["factors"]["seoul.public_opposition"] == {"low": 0.4, "high": 0.9}
+    assert m["design"]["factors"]["seoul.public_opposition"] == {"low": 0.4, "high": 0.79}
     assert m["scenario"]["name"] == "november-2024"
     assert m["parameters"]["seoul.threat_weight"] == 8.0  # as run, after `fixed`
     assert m["parameter_defaults"]["seoul.threat_weight"] == 4.0
@@ -285,7 +285,7 @@ replications: 50
 seed: 23
 block_replications: 500
 factors:
-  seoul.public_opposition: {low: 0.4, high: 0.9}
+  seoul.public_opposition: {low: 0.4, high: 0.79}
   seoul.threat_weight: {low: 1.0, high: 10.0}
 """
 

@@ -364,7 +364,43 @@ def parse_design(
             allowed="letters, digits, '.', '-' and '_', starting with a letter or "
             "digit (set `name:` when the file name has other characters)",
         )
-    return _check(spec, origin, base or Path.cwd())
+    design = _check(spec, origin, base or Path.cwd())
+    _check_consistent(design, origin)
+    return design
+
+
+def _check_consistent(design: Design, origin: str) -> None:
+    """Design points must be scenarios that load: opposition plus support at most 1.
+
+    Checked on the factors' extremes (or every listed point), the only pair of
+    parameters whose ranges can pass one by one and fail together in a sweep."""
+    base = design.scenario.parameters.seoul
+    frame, _ = design.points() if design.spec.sampler == "list" else (None, None)
+
+    def values(name: str, default: float) -> np.ndarray:
+        if frame is not None and name in frame:
+            return frame[name].to_numpy(dtype=float)
+        for f in design.factors:
+            if f.name == name:
+                return np.array([max(f.levels) if f.levels else f.high], dtype=float)
+        return np.array([default])
+
+    opposition = values("seoul.public_opposition", base.public_opposition)
+    support = values("seoul.public_support", base.public_support)
+    total = opposition + support
+    if (total > 1 + 1e-9).any():
+        worst = int(np.argmax(total))
+        o, p = (
+            float(opposition[min(worst, len(opposition) - 1)]),
+            float(support[min(worst, len(support) - 1)]),
+        )
+        raise InputError(
+            f"public opposition up to {o:g} with support {p:g} is over 100% of the public",
+            file=origin,
+            field="seoul.public_opposition",
+            allowed=f"opposition plus support at most 1: with support {p:g}, opposition up to "
+            f"{1 - p:.3g} (or vary seoul.public_support too, keeping the sum at most 1)",
+        )
 
 
 def _explain(exc: ValidationError, origin: str) -> InputError:
