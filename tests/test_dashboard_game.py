@@ -372,9 +372,7 @@ def test_teams_claim_move_and_the_month_is_adjudicated(db):
     seoul = join(room, "seoul", "team A")
     assert f"You hold Seoul in room {room}" in texts(seoul.success)
     assert "Seoul's options for 2024-11" in " ".join(m.value for m in seoul.markdown)
-    assert any(
-        m.value.startswith("- If Seoul holds (assistance to Ukraine") for m in seoul.markdown
-    )
+    assert any(m.value.startswith("If Seoul holds (assistance to Ukraine") for m in seoul.markdown)
     taken = join(room, "seoul", "team C")
     assert "Seoul is already taken" in texts(taken.error)
     assert "game_room" not in taken.session_state

@@ -1,6 +1,7 @@
 """A wargame in a real browser: a facilitator and two teams (two Chromium profiles, via
 Playwright) play three months of a room on a `streamlit run` this module starts, then the
-server is restarted on the same rooms database and the room is still there.
+server is restarted on the same rooms database and the room is still there. And a
+facilitator injecting while a team moves keeps the tab and the half-typed custom event.
 
 Outside CI a missing Chromium or Playwright skips this with the reason; under CI (CI=true)
 it fails. Screenshots go to build/dashboard-screenshots/.
@@ -132,7 +133,7 @@ def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, t
         errors += watch_errors(seoul) + watch_errors(moscow)
         claim(seoul, seoul_link, "Seoul")
         claim(moscow, moscow_link, "Moscow")
-        assert seoul.get_by_text("relations collapse within 3 months").first.is_visible()
+        assert seoul.get_by_text("Risk view").first.is_visible()
         idle(seoul)  # the page polls the room; a rerun may briefly show a stale copy
         seoul.get_by_text("Your rejoin link (keep it in your team)").last.click()
         seoul.get_by_text(re.compile(r"/game\?room=\w+&token=")).wait_for(timeout=WAIT)
@@ -147,15 +148,15 @@ def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, t
             idle(seoul)
             if turn == 0:  # a second, conflicting move for the same seat and turn
                 seoul.get_by_test_id("stRadio").first.get_by_text(
-                    "humanitarian, reconstruction and financial aid ($2.3 bn package, NATO Trust Fund)"
+                    "defensive weapons (Cheongung air defence)"
                 ).click()
                 idle(seoul)
                 confirm(seoul)
-                refused = seoul.get_by_text(re.compile("seoul has already moved in turn 0"))
+                refused = seoul.get_by_text(re.compile("Seoul has already moved in turn 0"))
                 refused.wait_for(timeout=WAIT)
                 shoot(seoul, "game-conflicting-move")
             # Moscow's page shows, unprompted, that Seoul has moved
-            moscow.get_by_text("Waiting for: moscow.").wait_for(timeout=WAIT)
+            moscow.get_by_text("Waiting for: Moscow.").wait_for(timeout=WAIT)
             idle(moscow)
             confirm(moscow)
             moscow.get_by_text("the month is adjudicated").wait_for(timeout=WAIT)
@@ -195,6 +196,63 @@ def test_two_teams_play_three_months_and_the_room_survives_a_restart(rooms_db, t
         team.goto(seoul_rejoin)
         header(team, MONTHS[3]).wait_for(timeout=WAIT)
         idle(team)
-        assert team.get_by_role("heading", name=re.compile(r"Seoul \(seoul\)")).is_visible()
+        assert team.get_by_role("heading", name=re.compile(r" · Seoul · ")).is_visible()
         assert errors == [], errors
     assert len(Rooms(rooms_db).load(room)[0].turns) == 3
+
+
+def selected(page, name: str) -> bool:
+    return page.get_by_role("tab", name=name).get_attribute("aria-selected") == "true"
+
+
+def test_a_facilitator_inject_while_a_team_moves_keeps_the_tab_and_the_half_typed_event(
+    rooms_db, tmp_path
+):
+    port = serve.free_port()
+    with (
+        serve.running(port=port, log=tmp_path / "streamlit.log") as url,
+        profiles(tmp_path, 2) as (first, second),
+    ):
+        fac = first.new_page()
+        errors = watch_errors(fac)
+        fac.goto(url + "/game")
+        idle(fac)
+        fac.get_by_role("tab", name="Run a room (facilitator)").click()
+        fac.get_by_role("button", name="Create room").click()
+        fac.get_by_text(re.compile(r"Room \w+ created \(november-2024")).wait_for(timeout=WAIT)
+        idle(fac)
+        fac.get_by_test_id("stCode").filter(has_text=re.compile(r"seat=seoul")).first.wait_for(
+            timeout=WAIT
+        )
+        seoul_link = next(x for x in codes(fac) if x.endswith("seat=seoul"))
+
+        # the facilitator opens Controls and starts typing a custom event, not finished
+        fac.get_by_role("tab", name="Controls").click()
+        idle(fac)
+        note = fac.get_by_label("What happens")
+        note.click()
+        fac.keyboard.type("Washington cuts its aid", delay=20)
+
+        # meanwhile a team claims Seoul and moves: the facilitator's page refreshes itself
+        team = second.new_page()
+        errors += watch_errors(team)
+        claim(team, seoul_link, "Seoul")
+        confirm(team)
+        team.get_by_text("Move committed. Waiting for the other teams.").wait_for(timeout=WAIT)
+        fac.get_by_text("Waiting for: Moscow.").wait_for(timeout=WAIT)
+        idle(fac)
+        assert selected(fac, "Controls"), "the tab the facilitator chose"
+        assert note.input_value() == "Washington cuts its aid", "nothing half-typed is lost"
+
+        # the facilitator's own inject, the custom event still half done
+        fac.get_by_label("Parameter changes").fill("nato.pressure = 0.2")
+        fac.get_by_role("button", name="Inject event").click()
+        fac.get_by_text("Event injected for the coming month.").wait_for(timeout=WAIT)
+        idle(fac)
+        shoot(fac, "game-facilitator-inject")
+        assert selected(fac, "Controls")
+        assert note.input_value() == "Washington cuts its aid"
+        assert fac.get_by_label("Parameter changes").input_value() == "nato.pressure = 0.2"
+        game, _ = Rooms(rooms_db).load(re.search(r"room=(\w+)", seoul_link).group(1))
+        assert [e["type"] for e in game.pending["injects"]] == ["troops_deployed"]
+        assert errors == [], errors

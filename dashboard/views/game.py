@@ -354,7 +354,8 @@ def move_picker(room: str, token: str, view: dict, seat: str, seen) -> None:
         if isinstance(risk, str):
             st.caption(f"No risk view for this move: {risk}")
         else:
-            st.markdown("\n".join(f"- {line}" for line in g.risk_sentences(seat, risk)))
+            head, *lines = g.risk_sentences(seat, risk)
+            st.markdown(head + "\n\n" + "\n".join(f"- {line}" for line in lines))
             st.dataframe(
                 g.answer_rows(risk),
                 hide_index=True,
