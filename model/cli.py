@@ -91,8 +91,12 @@ def _progress(total: int, label: str):
 
 
 def summary_table(summary, title: str) -> Table:
+    """Each outcome's probability and interval; a calibrated run's summary (with param_low
+    and param_high) shows the Monte Carlo interval and the interval from parameters."""
+    calibrated = "param_low" in summary.columns
     table = Table(title=title)
-    for col in ("outcome", "probability", "95% interval", "median months"):
+    intervals = ("Monte Carlo 95%", "parameters 95%") if calibrated else ("95% interval",)
+    for col in ("outcome", "probability", *intervals, "median months"):
         table.add_column(col, justify="left" if col == "outcome" else "right")
     for row in summary.itertuples():
         months = (
@@ -100,9 +104,10 @@ def summary_table(summary, title: str) -> Table:
             if row.median_months is None or row.median_months != row.median_months
             else f"{row.median_months:g}"
         )
-        table.add_row(
-            row.outcome, f"{row.probability:.1%}", f"{row.ci_low:.1%} - {row.ci_high:.1%}", months
-        )
+        cells = [f"{row.ci_low:.1%} - {row.ci_high:.1%}"]
+        if calibrated:
+            cells.append(f"{row.param_low:.1%} - {row.param_high:.1%}")
+        table.add_row(row.outcome, f"{row.probability:.1%}", *cells, months)
     return table
 
 
@@ -117,6 +122,24 @@ def run(
         Optional[Path],
         typer.Option(help="directory for outcomes, timeseries, summary and manifest"),
     ] = None,
+    calibrated: Annotated[
+        Optional[str],
+        typer.Option(
+            "--calibrated",
+            metavar="DIR",
+            help="draw each replication's weights from a calibration's surviving sets (a "
+            "directory written by `redline calibrate`, or `record`, the shipped one); --set "
+            "keeps a weight as set",
+        ),
+    ] = None,
+    parameter_sets: Annotated[
+        int,
+        typer.Option(
+            "--parameter-sets",
+            help="with --calibrated: surviving sets run (200 replications each, common "
+            "random numbers) for the interval from parameters",
+        ),
+    ] = 100,
 ):
     """Run an ensemble and print each outcome's probability."""
     from .outputs import write_run
@@ -124,6 +147,9 @@ def run(
 
     overrides = overrides_from(set_)
     sc = load_scenario(scenario, overrides)
+    if calibrated is not None:
+        _run_calibrated(sc, reps, seed, overrides, out, calibrated, parameter_sets)
+        return
     bar, tick = (
         _progress(sc.horizon_months, "months")
         if reps * sc.horizon_months >= 200_000
@@ -142,6 +168,49 @@ def run(
     )
     if out is not None:
         files = write_run(res, out, overrides)
+        out_console.print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
+
+
+def _run_calibrated(sc, reps, seed, overrides, out, where, sets) -> None:
+    """`redline run --calibrated`: every world with its own surviving set, two intervals."""
+    from .calibration.calibrated import check_sets, load_calibration, run_calibrated
+    from .outputs import write_run
+    from .simulation import check_seed, check_size
+
+    check_size(reps, sc.horizon_months)
+    check_seed(seed)
+    check_sets(sets)
+    cal = load_calibration(where)
+    run = run_calibrated(sc, reps, seed, cal, keep=overrides, sets=sets)
+    res = run.result
+    out_console.print(
+        summary_table(
+            run.summary,
+            f"{sc.name}: {reps:,} replications, seed {seed}, {res.months[0]} to "
+            f"{res.months[-1]}, calibrated",
+        )
+    )
+    for line in [cal.words(), *run.notes]:
+        out_console.print(line, highlight=False, soft_wrap=True)
+    out_console.print(
+        "Monte Carlo 95%: Wilson interval of the share of worlds (each world with its own "
+        f"surviving set). Parameters 95%: the 2.5% to 97.5% range of the probability over "
+        f"{len(run.sets)} surviving sets, {run.set_reps} replications each, same random numbers.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if out is not None:
+        files = write_run(
+            res,
+            out,
+            overrides,
+            summary=run.summary,
+            extra=run.extra(),
+            tables={
+                "parameters.parquet": run.parameters_frame(),
+                "parameter_sets.parquet": run.sets,
+            },
+        )
         out_console.print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
 
 
@@ -276,6 +345,88 @@ def validate(
     )
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+@guarded
+def scoreboard(
+    calibrated: Annotated[
+        Optional[str],
+        typer.Option(
+            "--calibrated",
+            metavar="DIR",
+            help="the calibration whose surviving sets the calibrated forecasts draw from "
+            "(default: the shipped one, `record`; `none` leaves them out)",
+        ),
+    ] = None,
+    reps: Annotated[int, typer.Option(help="replications of each model forecast")] = 2000,
+    seed: Seed = 1,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="also write FILE.md (tables), FILE.csv (one row per forecast) or FILE.png"
+        ),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace --out if it exists")] = False,
+):
+    """Score the model's and the analysts' forecasts against the 2024-25 record."""
+    from .calibration import load_targets
+    from .calibration import scoreboard as sb
+    from .calibration.calibrated import SHIPPED_NAME, calibration_names, load_calibration
+    from .simulation import check_seed, check_size
+
+    check_size(reps, 24)
+    check_seed(seed)
+    if out is not None:
+        sb.check_out(out, overwrite)
+        if out.suffix == ".png":
+            import importlib.util
+
+            if importlib.util.find_spec("matplotlib") is None:
+                raise InputError(
+                    "a .png needs matplotlib", field="--out", allowed="pip install 'redline[sweep]'"
+                )
+    targets = load_targets("targets")
+    where = calibrated
+    if where is None and SHIPPED_NAME in calibration_names():
+        where = SHIPPED_NAME
+    cal = None if where in (None, "none") else load_calibration(where, targets=targets)
+    board = sb.score(sb.model_runs(reps, seed, cal), targets)
+    about = (
+        f"Model forecasts: {reps:,} replications each, seed {seed}, from the july-2024 and "
+        "november-2024 scenarios run to December 2025 without the record's injects"
+        + (
+            f"; calibrated ones draw each world's weights from {cal.path} ({cal.size:,} sets)"
+            if cal
+            else ""
+        )
+        + ". Outcomes from the record (seeds/record-2024.yaml, outside the two documents)."
+    )
+    table = Table(
+        title="Forecasts scored against the record (probability, Brier score)", show_lines=True
+    )
+    frame = sb.wide(board)
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[escape(str(v)) for v in row])
+    out_console.print(table)
+    totals = Table(title="Per forecaster (means over the observables each scored)")
+    for col in ("forecaster", "observables", "mean Brier", "mean log score", "held out"):
+        totals.add_column(col, justify="left" if col == "forecaster" else "right")
+    for r in sb.totals(board).itertuples(index=False):
+        log = "-" if r[3] != r[3] else f"{r[3]:.3f}"
+        totals.add_row(r[0], str(r[1]), f"{r[2]:.3f}", log, str(r[4]))
+    out_console.print(totals)
+    for call in sb.CALLS:
+        out_console.print(
+            f"{call.forecaster} ({call.excerpt}): “{call.words}” - {call.reading}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    out_console.print(about, highlight=False, soft_wrap=True)
+    if out is not None:
+        out_console.print(f"wrote {sb.write(board, out, about)}", highlight=False)
 
 
 @app.command(name="show-scenario")

@@ -102,26 +102,45 @@ def run_manifest(scenario, reps: int, seed: int, overrides: dict) -> dict:
     }
 
 
-def write_run(result, out: Path, overrides: dict) -> list[Path]:
-    """outcomes.parquet, timeseries.parquet, summary.json, then manifest.json last."""
+def write_run(
+    result,
+    out: Path,
+    overrides: dict,
+    *,
+    summary: pd.DataFrame | None = None,
+    extra: dict | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> list[Path]:
+    """outcomes.parquet, timeseries.parquet, summary.json, then manifest.json last.
+
+    A calibrated run (model.calibration.calibrated) passes its `summary` (with the
+    interval from parameters), `extra` keys for summary.json and manifest.json, and
+    `tables`: more Parquet files (name -> frame), written before the two JSON files.
+    """
     out = Path(out)
+    tables = tables or {}
     files = [
         out / "outcomes.parquet",
         out / "timeseries.parquet",
+        *(out / name for name in tables),
         out / "summary.json",
         out / "manifest.json",
     ]
     write_parquet(result.outcomes, files[0])
     write_parquet(result.timeseries, files[1])
-    summary = result.summary()
+    for name, frame in tables.items():
+        write_parquet(frame, out / name)
+    summary = result.summary() if summary is None else summary
     write_json(
         {
             "scenario": result.scenario.name,
             "reps": result.reps,
             "seed": result.seed,
             "outcomes": summary.to_dict(orient="records"),
+            **(extra or {}),
         },
-        files[2],
+        files[-2],
     )
-    write_json(run_manifest(result.scenario, result.reps, result.seed, overrides), files[3])
+    manifest = run_manifest(result.scenario, result.reps, result.seed, overrides)
+    write_json({**manifest, **(extra or {})}, files[-1])
     return files

@@ -15,7 +15,7 @@ import pandas as pd
 from .errors import InputError
 from .model import SERIES, RedlineModel, WorldState
 from .outcomes import OUTCOME_COLUMNS, OUTCOMES, wilson
-from .parameters import MAX_CELLS, MAX_HORIZON, MAX_REPS, MAX_SEED
+from .parameters import MAX_CELLS, MAX_HORIZON, MAX_REPS, MAX_SEED, SPECS
 from .scenario import Scenario, month_label
 
 
@@ -45,6 +45,17 @@ def check_seed(seed) -> int:
     ):
         raise InputError(f"{seed!r}", field="seed", allowed=f"an integer from 0 to {MAX_SEED:,}")
     return int(seed)
+
+
+def check_varying(varying: dict[str, np.ndarray] | None, reps: int) -> None:
+    for name, values in (varying or {}).items():
+        if name not in SPECS or np.shape(values) != (reps,):
+            raise InputError(
+                f"per-replication values of shape {np.shape(values)}",
+                field=name,
+                allowed=f"a parameter name from `redline sources` with one value per "
+                f"replication ({reps:,})",
+            )
 
 
 @dataclass
@@ -177,6 +188,7 @@ def simulate(
     trace: list[int] | None = None,
     keep_model: bool = False,
     first_moves: dict[tuple[str, str], int] | None = None,
+    varying: dict[str, np.ndarray] | None = None,
     progress=None,
 ) -> Result:
     """Run `reps` replications of `scenario`.
@@ -186,7 +198,10 @@ def simulate(
     the scenario's horizon. `trace` lists replications whose decisions keep
     their reasons (see `Result.log`). `first_moves` plays {(actor, decision):
     option} in the first month in every replication (a player's move under test);
-    the rules still apply, and where they block it the actor holds.
+    the rules still apply, and where they block it the actor holds. `varying`
+    gives parameters that differ per replication, dotted name -> (reps,) array
+    (see parameters.coerce_column; `redline run --calibrated` draws them from a
+    calibration's surviving sets); they replace the scenario's values.
     """
     seed = check_seed(seed)
     left = scenario.horizon_months - (start.step if start else 0)
@@ -205,7 +220,10 @@ def simulate(
             field="replication",
             allowed=f"replication numbers from 0 to {reps - 1}",
         )
-    model = RedlineModel(scenario, reps, seed, start=start, months=months, trace=trace)
+    check_varying(varying, reps)
+    model = RedlineModel(
+        scenario, reps, seed, start=start, months=months, trace=trace, varying=varying
+    )
     model.forced = {
         key: np.full(reps, option, dtype=np.int64) for key, option in (first_moves or {}).items()
     }

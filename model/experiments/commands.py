@@ -56,6 +56,16 @@ def sweep(
             "--resume", help="continue the interrupted sweep in --out (same design required)"
         ),
     ] = False,
+    calibrated: Annotated[
+        Optional[str],
+        typer.Option(
+            "--calibrated",
+            metavar="DIR",
+            help="draw each replication's other weights from a calibration's surviving sets "
+            "(a directory written by `redline calibrate`, or `record`, the shipped one); "
+            "factors and fixed values stay as designed",
+        ),
+    ] = None,
 ):
     """Run a design's sweep: blocks of design points x replications, streamed to Parquet."""
     from .design import load_design
@@ -63,6 +73,8 @@ def sweep(
 
     console, err = _consoles()
     d = load_design(design)
+    if calibrated is not None:
+        d = _calibrated(d, calibrated, err)
     target = out if out is not None else Path("runs") / "sweeps" / d.name
     blocks = len(d.blocks())
     err.print(
@@ -132,6 +144,30 @@ def sweep(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _calibrated(design, where: str, err):
+    """The design with its non-factor weights drawn per replication from the survivors."""
+    from dataclasses import replace
+
+    from ..calibration.calibrated import draw, load_calibration, set_by_injects
+
+    cal = load_calibration(where)
+    keep = {*design.names, *design.spec.fixed, *set_by_injects(design.scenario)}
+    pdraw = draw(cal, design.spec.seed, keep)
+    err.print(cal.words(), highlight=False, soft_wrap=True)
+    if pdraw.kept:
+        err.print(
+            "kept as designed, not drawn: " + ", ".join(pdraw.kept), highlight=False, soft_wrap=True
+        )
+    if not pdraw.values:
+        raise InputError(
+            "every calibrated weight is a factor or fixed in this design: nothing to draw",
+            file=design.origin,
+            field="factors",
+            allowed="a design that leaves some of " + ", ".join(cal.names) + " free",
+        )
+    return replace(design, calibrated=pdraw)
 
 
 def analyze(

@@ -212,6 +212,9 @@ class Design:
     origin: str
     scenario: Scenario
     factors: list[FactorDef]
+    # `redline sweep --calibrated`: the other weights drawn per replication from a
+    # calibration's surviving sets (model.calibration.calibrated.ParameterDraw)
+    calibrated: Any = None
 
     @property
     def name(self) -> str:
@@ -302,11 +305,10 @@ class Design:
     def fingerprint(self) -> str:
         """What must match for a resume: everything that changes results."""
         spec = self.spec.model_dump(mode="json", exclude={"description"})
-        text = json.dumps(
-            {"format": 1, "design": spec, "scenario": self.scenario.to_yaml_dict()},
-            sort_keys=True,
-            default=str,
-        )
+        data = {"format": 1, "design": spec, "scenario": self.scenario.to_yaml_dict()}
+        if self.calibrated is not None:
+            data["calibrated"] = self.calibrated.fingerprint()
+        text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def to_manifest(self) -> dict:
@@ -315,6 +317,7 @@ class Design:
             **self.spec.model_dump(mode="json"),
             "factors": {f.name: f.describe() for f in self.factors},
             "points_total": self.n_points,
+            **({"calibrated": self.calibrated.describe()} if self.calibrated is not None else {}),
         }
 
 

@@ -141,7 +141,7 @@ def _prepare(design: Design, out: SweepDir, resume: bool) -> tuple[dict, list]:
             was = manifest.get("design", {}).get("file", "?")
             raise InputError(
                 f"this directory holds a sweep of a different design (it was run from {was}; "
-                "the design or its scenario has changed since)",
+                "the design, its scenario or its --calibrated draw has changed since)",
                 file=design.origin,
                 field="DESIGN",
                 allowed="the same design and scenario as the interrupted sweep, "
@@ -307,6 +307,7 @@ def block_tasks(
             b.rep_stop,
             design.columns,
             fingerprint,
+            design.calibrated,
         )
 
 

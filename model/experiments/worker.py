@@ -37,6 +37,7 @@ class BlockTask:
     rep_stop: int
     columns: list  # outcome columns to keep
     fingerprint: str
+    calibrated: object = None  # a ParameterDraw: weights drawn per replication (--calibrated)
 
     @property
     def points(self) -> int:
@@ -90,13 +91,18 @@ def run_block(task: BlockTask) -> BlockResult:
     """Simulate every replication of the block's points in one model instance.
 
     Replication j of point p is row p * r + j, so `varying` repeats each point's
-    values r times; the model's generator is seeded by the block alone.
+    values r times; the model's generator is seeded by the block alone. A calibrated
+    sweep adds the weights replication j draws from the surviving sets (the same
+    set for replication j of every point).
     """
     _keep_heap()
     t0 = time.perf_counter()
     r = task.rep_stop - task.rep_start
     n = task.points * r
     varying = {name: coerce_column(name, np.repeat(vals, r)) for name, vals in task.values.items()}
+    if task.calibrated is not None:  # replication j's set depends on j alone, as in `run`
+        drawn = task.calibrated.varying(task.rep_start, task.rep_stop, task.points)
+        varying |= {name: coerce_column(name, vals) for name, vals in drawn.items()}
     df = simulate_outcomes(task.scenario, n, task.seed, varying=varying)[task.columns]
     df.insert(
         0,
