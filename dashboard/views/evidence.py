@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import evidence, session, state, ui
+from dashboard import calibrated, evidence, session, state, ui
 from model import InputError
 from model.evidence import load_register
 
@@ -91,3 +91,64 @@ if name is not None:
 
 st.markdown("#### The model's rules and their sources")
 st.dataframe(evidence.rules_table(), hide_index=True, width="stretch")
+
+st.markdown("#### From outside the two documents: the record and other facts")
+st.caption(
+    "Excerpts that are not from the two analysed documents, marked so wherever they are "
+    "cited: the public record from July 2024 to December 2025 (the calibration's targets, "
+    "the hindcasts' events and the scoreboard's outcomes; no parameter rests on them) and "
+    "the Assembly's seats."
+)
+st.dataframe(
+    evidence.record_table(load_register()),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "outside the documents": st.column_config.CheckboxColumn("outside the documents"),
+        "text": st.column_config.TextColumn("what happened", width="large"),
+    },
+)
+
+
+@st.cache_data(show_spinner=False)
+def _scoreboard(directory: str | None):
+    from model.calibration import load_targets
+    from model.calibration import scoreboard as sb
+    from model.calibration.calibrated import load_calibration
+
+    targets = load_targets("targets")
+    cal = load_calibration(directory, targets=targets) if directory else None
+    return sb.score(sb.model_runs(sb.DEFAULT_REPS, sb.DEFAULT_SEED, cal), targets)
+
+
+st.markdown("#### Forecast scoreboard")
+choices = calibrated.available()
+directory = next(iter(choices.values()), None)
+try:
+    with st.spinner("Scoring the forecasts…"):
+        board = _scoreboard(directory)
+except InputError as exc:
+    ui.error(exc)
+    st.stop()
+st.caption(
+    "Each forecast of something the record answers, scored: the model from July and "
+    "from November 2024 (2,000 worlds each, seed 1, the documents' scenarios without the "
+    "record's events), with its own weights and"
+    + (" with calibrated ones" if directory else " (no calibration at hand)")
+    + "; Asmolov's “above 50%” and Seok's words, read as numbers (an assumption, said in "
+    "the basis column). Brier score: (probability − outcome)², 0 best, 1 worst. The same as "
+    "`redline scoreboard`."
+)
+ui.chart(evidence.scoreboard_chart(board), key="chart_scoreboard")
+st.dataframe(
+    evidence.scoreboard_frame(board),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "probability": st.column_config.NumberColumn(format="percent"),
+        "Brier score": st.column_config.NumberColumn(format="%.3f"),
+        "log score": st.column_config.NumberColumn(format="%.3f"),
+        "held out": st.column_config.CheckboxColumn("held out"),
+        "basis": st.column_config.TextColumn(width="large"),
+    },
+)
