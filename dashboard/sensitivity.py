@@ -64,6 +64,13 @@ def factor_choices() -> list[str]:
     return [n for n, s in SPECS.items() if s.kind is not bool and n != HORIZON]
 
 
+# Shares of one public: a design may not let their sum pass 1 (model.experiments.design).
+_SHARES = {
+    "seoul.public_opposition": "seoul.public_support",
+    "seoul.public_support": "seoul.public_opposition",
+}
+
+
 def factor_range(name: str, value, rule: str = "half") -> tuple:
     """The range a factor is varied over: half to double `value` (clipped to the allowed
     range), or the whole allowed range (also when `value` is 0 and halving means nothing)."""
@@ -78,6 +85,8 @@ def factor_range(name: str, value, rule: str = "half") -> tuple:
         return int(lo), int(hi)
     if lo == hi:
         lo, hi = spec.lo, spec.hi
+    if name in _SHARES:  # opposition plus support stay within the public
+        hi = min(hi, 1.0 - SPECS[_SHARES[name]].default)
     return float(lo), float(hi)
 
 

@@ -78,7 +78,7 @@ def cards(
     baseline: pd.DataFrame | None = None,
     rows: Sequence[Sequence[str]] = (
         charts.KEY_OUTCOMES,
-        ("offensive_weapons", "troops_sent", "ceasefire"),
+        tuple(charts.CARD_ORDER[len(charts.KEY_OUTCOMES) :]),
     ),
     baseline_label: str = "defaults",
 ) -> None:

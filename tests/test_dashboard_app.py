@@ -203,7 +203,7 @@ def test_the_story_tells_the_picked_replication(app):
     ok(at.run())
     pick = at.selectbox(key="story_replication").value
     story = at.code[0].value
-    assert f"replication {pick} of 1000 (seed 1)" in story
+    assert f"replication {pick} of 1,000 (seed 1)" in story
     outcomes = simulate(load_scenario("november-2024"), reps=1000, seed=1).outcomes
     assert bool(outcomes.loc[pick, "red_line_crossed"])
 
