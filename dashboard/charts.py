@@ -30,6 +30,9 @@ from model.agents import MOSCOW_POSTURES, MOSCOW_REWARDS, SEOUL_RUNGS
 from model.outcomes import MONTHS_COLUMNS, OUTCOMES
 from model.simulation import summarize
 
+from . import labels
+from .deltas import Change
+
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY = OKABE_ITO[:6]
 FONT = 15  # axis and legend text, readable from the back of a seminar room
@@ -152,11 +155,15 @@ def timing_frame(
     return pd.DataFrame(rows)
 
 
+ASSEMBLY_MEASURES = {"vote held": "assembly_vote", "vote passed": "assembly_passed"}
+
+
 def assembly_frame(result) -> pd.DataFrame:
-    """Share of replications holding, and passing, a lethal-aid vote each month."""
+    """Share of worlds in which the National Assembly held, and passed, a lethal-aid vote
+    in each month (that month's votes, not approval carried over from earlier ones)."""
     s = result.series
     rows = []
-    for measure, key in (("vote held", "assembly_vote"), ("vote passed", "assembly_approved")):
+    for measure, key in ASSEMBLY_MEASURES.items():
         share = np.asarray(s[key], dtype=float).mean(axis=1)
         rows += [
             {"month": m, "step": i + 1, "measure": measure, "share": float(v)}
@@ -168,6 +175,28 @@ def assembly_frame(result) -> pd.DataFrame:
 def comparison_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Label -> outcome_summary, stacked with a `label` column (Compare page)."""
     return pd.concat([df.assign(label=label) for label, df in summaries.items()], ignore_index=True)
+
+
+def comparison_table(
+    summaries: Mapping[str, pd.DataFrame], changes: Mapping[str, Mapping[str, Change]]
+) -> pd.DataFrame:
+    """The Compare page's summary: a row per outcome (card order, in words), a column per
+    scenario, each cell the probability with its 95% interval and, for every scenario in
+    `changes`, its change against the reference (marked when within noise)."""
+    columns = {}
+    for name, summary in summaries.items():
+        by = summary.set_index("outcome")
+        cells = []
+        for o in CARD_ORDER:
+            r = by.loc[o]
+            cell = f"{r['probability']:.1%} ({r['ci_low']:.1%}–{r['ci_high']:.1%})"
+            if name in changes:
+                cell += f"; {changes[name][o].text()}"
+            cells.append(cell)
+        columns[name] = cells
+    table = pd.DataFrame(columns, index=[label(o) for o in CARD_ORDER])
+    table.index.name = "outcome"
+    return table
 
 
 # ---------------------------------------------------------------- charts
@@ -343,29 +372,40 @@ def _cumulative_template(events: tuple[str, ...], height: int) -> str:
     )
 
 
-def assembly_chart(frame: pd.DataFrame, height: int = 240) -> dict:
-    """Share of replications holding and passing a lethal-aid vote each month."""
+def assembly_chart(frame: pd.DataFrame, height: int = HEIGHT) -> dict:
+    """Votes held and votes passed in each month, as shares of worlds (bars side by side,
+    the axis fitted to the data: votes are rare, and a 0-100% axis would hide them)."""
     return fill(_assembly_template(height), main=frame)
 
 
 @lru_cache(maxsize=4)
 def _assembly_template(height: int) -> str:
+    order = list(ASSEMBLY_MEASURES)
     return _frozen(
         alt.Chart(alt.NamedData(MAIN))
-        .mark_line(point=True, strokeWidth=2.5)
+        .mark_bar()
         .encode(
             x=_month_axis(),
-            y=alt.Y("share:Q", title="share of replications", axis=alt.Axis(format="%")),
-            color=alt.Color("measure:N", title=None),
-            strokeDash=alt.StrokeDash("measure:N", title=None),
+            xOffset=alt.XOffset("measure:N", sort=order),
+            y=alt.Y(
+                "share:Q",
+                title="share of worlds",
+                axis=alt.Axis(format=".1%", tickMinStep=0.001),
+            ),
+            color=alt.Color(
+                "measure:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=[SKY, BLUE]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
             tooltip=["month:O", "measure:N", alt.Tooltip("share:Q", format=".1%")],
         )
         .properties(
             width=WIDTH,
             height=height,
             title=alt.TitleParams(
-                "National Assembly votes on lethal aid",
-                subtitle="share of replications with a vote each month",
+                "Assembly votes on lethal aid",
+                subtitle="share of worlds with a vote that month: held, and passed",
             ),
         )
     )
@@ -477,49 +517,58 @@ def _compare_timing_template(labels, event, height) -> str:
 def sweep_line_chart(
     frame: pd.DataFrame, parameter: str, outcomes: Sequence[str], height: int = 340
 ) -> dict:
-    """Probability of each chosen outcome against one swept parameter, with 95% bands."""
+    """Probability of each chosen outcome against one swept parameter, with 95% bands.
+    A legend names each line; the probability axis is fitted to the bands (a 0-4% sweep
+    fills the chart instead of hugging the floor of a 0-100% axis)."""
     outcomes = tuple(outcomes)
     data = frame[frame["outcome"].isin(outcomes)]
     return fill(_sweep_line_template(parameter, outcomes, height), main=data)
 
 
+def _percent_axis(title: str) -> alt.Axis:
+    # a fitted axis can span less than a point: a decimal keeps its ticks apart
+    return alt.Axis(format=".1%", title=title, tickMinStep=0.001)
+
+
 @lru_cache(maxsize=64)
 def _sweep_line_template(parameter: str, outcomes: tuple[str, ...], height: int) -> str:
     order = [OUTCOMES[o].label for o in outcomes]
-    colour = alt.Color("title:N", title=None, sort=order)
-    x = alt.X(
-        field=_escape(parameter), type="quantitative", title=parameter, scale=alt.Scale(zero=False)
+    words = labels.with_unit(parameter)
+    legend = alt.Legend(
+        title=None, orient="bottom", symbolType="stroke", symbolStrokeWidth=3, symbolSize=500
     )
+    x = alt.X(
+        field=_escape(parameter), type="quantitative", title=words, scale=alt.Scale(zero=False)
+    )
+    y_scale = alt.Scale(zero=False, nice=True, clamp=True)
     base = alt.Chart().encode(x=x)
     band = base.mark_area(opacity=0.2).encode(
         color=alt.Color("title:N", sort=order, legend=None),
-        y=alt.Y(
-            "ci_low:Q",
-            title="probability",
-            axis=alt.Axis(format="%"),
-            scale=alt.Scale(domain=[0, 1]),
-        ),
+        y=alt.Y("ci_low:Q", axis=_percent_axis("probability"), scale=y_scale),
         y2="ci_high:Q",
     )
     line = base.mark_line(point=True, strokeWidth=2.5).encode(
-        color=colour,
-        y=alt.Y("probability:Q", title="probability"),
-        strokeDash=alt.StrokeDash("title:N", title=None, sort=order),
+        color=alt.Color("title:N", title=None, sort=order, legend=legend),
+        y=alt.Y("probability:Q", axis=_percent_axis("probability"), scale=y_scale),
+        strokeDash=alt.StrokeDash("title:N", sort=order, legend=None),
         tooltip=[
-            alt.Tooltip(field=_escape(parameter), type="quantitative", title=parameter),
-            "title:N",
+            alt.Tooltip(
+                field=_escape(parameter), type="quantitative", title=labels.label(parameter)
+            ),
+            alt.Tooltip("title:N", title="outcome"),
             alt.Tooltip("probability:Q", format=".1%"),
             alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
             alt.Tooltip("ci_high:Q", format=".1%", title="95% high"),
         ],
     )
     return _frozen(
-        alt.layer(band, line, data=alt.NamedData(MAIN)).properties(
+        # the line layer first: its legend (colour and dash) is the one drawn
+        alt.layer(line, band, data=alt.NamedData(MAIN)).properties(
             width=WIDTH,
             height=height,
             title=alt.TitleParams(
-                f"Probability as {parameter} varies",
-                subtitle="lines: estimate · bands: 95% interval (Wilson)",
+                f"Probability as {labels.inline(labels.label(parameter))} varies",
+                subtitle="lines: estimate · bands: 95% interval (Wilson) · axis fitted to the data",
             ),
         )
     )
@@ -533,18 +582,38 @@ def _escape(name: str) -> str:
 def sweep_heatmap(
     frame: pd.DataFrame, x_param: str, y_param: str, outcome: str, height: int = 380
 ) -> dict:
-    """Probability of one outcome over a two-parameter grid (viridis, labelled cells)."""
+    """Probability of one outcome over a two-parameter grid, labelled cells. The colour
+    scale runs from the grid's lowest to its highest probability (a 0-4% grid spans all of
+    viridis, not its dark end), and says so; cell text is dark on the light half."""
     data = frame[frame["outcome"] == outcome]
-    return fill(_heatmap_template(x_param, y_param, outcome, height), main=data)
+    low, high = float(data["probability"].min()), float(data["probability"].max())
+    middle = (low + high) / 2
+    data = data.assign(light=data["probability"] > middle if high > low else False)
+    fmt = ".1%" if high < 0.1 else ".0%"
+    return fill(_heatmap_template(x_param, y_param, outcome, fmt, height), main=data)
 
 
 @lru_cache(maxsize=64)
-def _heatmap_template(x_param: str, y_param: str, outcome: str, height: int) -> str:
-    x = alt.X(field=_escape(x_param), type="ordinal", title=x_param, sort="ascending")
-    y = alt.Y(field=_escape(y_param), type="ordinal", title=y_param, sort="descending")
+def _heatmap_template(x_param: str, y_param: str, outcome: str, fmt: str, height: int) -> str:
+    x_words, y_words = labels.with_unit(x_param), labels.with_unit(y_param)
+    level = "format(datum.value, '.4~g')"  # grid levels such as 0.4633333333 read 0.4633
+    x = alt.X(
+        field=_escape(x_param),
+        type="ordinal",
+        title=x_words,
+        sort="ascending",
+        axis=alt.Axis(labelExpr=level, labelAngle=0),
+    )
+    y = alt.Y(
+        field=_escape(y_param),
+        type="ordinal",
+        title=y_words,
+        sort="descending",
+        axis=alt.Axis(labelExpr=level),
+    )
     tooltip = [
-        alt.Tooltip(field=_escape(x_param), type="quantitative", title=x_param),
-        alt.Tooltip(field=_escape(y_param), type="quantitative", title=y_param),
+        alt.Tooltip(field=_escape(x_param), type="quantitative", title=labels.label(x_param)),
+        alt.Tooltip(field=_escape(y_param), type="quantitative", title=labels.label(y_param)),
         alt.Tooltip("probability:Q", format=".1%"),
         alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
         alt.Tooltip("ci_high:Q", format=".1%", title="95% high"),
@@ -558,9 +627,10 @@ def _heatmap_template(x_param: str, y_param: str, outcome: str, height: int) -> 
             tooltip=tooltip,
             color=alt.Color(
                 "probability:Q",
-                title="probability",
-                scale=alt.Scale(scheme="viridis", domain=[0, 1]),
-                legend=alt.Legend(format="%", orient="right"),
+                scale=alt.Scale(scheme="viridis", zero=False, nice=False),
+                legend=alt.Legend(
+                    format=fmt, orient="right", title=["probability", "(lowest to", "highest)"]
+                ),
             ),
         )
     )
@@ -570,13 +640,18 @@ def _heatmap_template(x_param: str, y_param: str, outcome: str, height: int) -> 
         .encode(
             x=x,
             y=y,
-            text=alt.Text("probability:Q", format=".0%"),
-            color=alt.condition("datum.probability > 0.55", alt.value("black"), alt.value("white")),
+            text=alt.Text("probability:Q", format=fmt),
+            color=alt.condition("datum.light", alt.value("black"), alt.value("white")),
         )
     )
     return _frozen(
         alt.layer(cells, text, data=alt.NamedData(MAIN)).properties(
-            width=WIDTH, height=height, title=f"{OUTCOMES[outcome].label}: probability"
+            width=WIDTH,
+            height=height,
+            title=alt.TitleParams(
+                f"{OUTCOMES[outcome].label}: probability",
+                subtitle="colours span this grid's lowest to highest probability",
+            ),
         )
     )
 
@@ -584,10 +659,12 @@ def _heatmap_template(x_param: str, y_param: str, outcome: str, height: int) -> 
 def sensitivity_chart(frame: pd.DataFrame, title: str = "Sensitivity") -> dict:
     """Indices with intervals. `frame`: parameter, index (S1, ST, mu_star...), value, conf."""
     data = frame.assign(
-        low=frame["value"] - frame["conf"].fillna(0), high=frame["value"] + frame["conf"].fillna(0)
+        low=frame["value"] - frame["conf"].fillna(0),
+        high=frame["value"] + frame["conf"].fillna(0),
+        words=frame["parameter"].map(labels.label),
     )
     first = data["index"].iloc[0]
-    order = tuple(data[data["index"] == first].sort_values("value", ascending=False)["parameter"])
+    order = tuple(data[data["index"] == first].sort_values("value", ascending=False)["words"])
     indices = tuple(dict.fromkeys(data["index"]))
     return fill(_sensitivity_template(order, indices, title), main=data)
 
@@ -595,14 +672,14 @@ def sensitivity_chart(frame: pd.DataFrame, title: str = "Sensitivity") -> dict:
 @lru_cache(maxsize=64)
 def _sensitivity_template(order: tuple[str, ...], indices: tuple[str, ...], title: str) -> str:
     base = alt.Chart().encode(
-        y=alt.Y("parameter:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("words:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=360)),
         yOffset=alt.YOffset("index:N", sort=list(indices)),
     )
     bars = base.mark_bar(opacity=0.85).encode(
         color=alt.Color("index:N", title=None, sort=list(indices)),
         x=alt.X("value:Q", title="index"),
         tooltip=[
-            "parameter:N",
+            alt.Tooltip("words:N", title="parameter"),
             "index:N",
             alt.Tooltip("value:Q", format=".3f"),
             alt.Tooltip("conf:Q", format=".3f", title="± (95%)"),
@@ -631,13 +708,14 @@ def boxes_chart(frame: pd.DataFrame, title: str = "Discovered region") -> dict:
         high_share=(frame["high"] - frame["design_low"]) / span,
         zero=0.0,
         one=1.0,
+        words=frame["parameter"].map(labels.label),
     )
     return fill(_boxes_template(title, len(data)), main=data)
 
 
 @lru_cache(maxsize=64)
 def _boxes_template(title: str, rows: int) -> str:
-    y = alt.Y("parameter:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("words:N", title=None, sort=None, axis=alt.Axis(labelLimit=360))
     full = (
         alt.Chart()
         .mark_rule(color="#999999", strokeWidth=3)
@@ -659,7 +737,7 @@ def _boxes_template(title: str, rows: int) -> str:
             x="low_share:Q",
             x2="high_share:Q",
             tooltip=[
-                "parameter:N",
+                alt.Tooltip("words:N", title="parameter"),
                 alt.Tooltip("low:Q", format=".4g", title="box from"),
                 alt.Tooltip("high:Q", format=".4g", title="box to"),
                 alt.Tooltip("design_low:Q", format=".4g", title="explored from"),

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from model import Scenario, simulate
-from model.explain import explain
+from model.explain import explain, narrate
 
 from . import charts
 
@@ -29,9 +29,19 @@ def key(scenario: Scenario) -> str:
     return scenario.model_dump_json()
 
 
+STORY_REPLICATION = 0  # the story the page opens with: traced in the run itself
+
+
 @st.cache_data(max_entries=RESULT_ENTRIES, show_spinner=False)
 def result(scenario_json: str, reps: int, seed: int):
-    return simulate(Scenario.model_validate_json(scenario_json), reps=reps, seed=seed)
+    """The ensemble, with replication 0's reasons kept (tracing one replication changes
+    no number), so the story tab's first story costs no second run."""
+    return simulate(
+        Scenario.model_validate_json(scenario_json),
+        reps=reps,
+        seed=seed,
+        trace=[STORY_REPLICATION],
+    )
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,9 @@ def view(scenario_json: str, reps: int, seed: int) -> View:
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def narrative(scenario_json: str, seed: int, replication: int, reps: int) -> list[str]:
+    """`redline explain`'s story of one replication (replication 0 from the page's run)."""
+    if replication == STORY_REPLICATION:
+        return narrate(result(scenario_json, reps, seed), replication)
     return explain(
         Scenario.model_validate_json(scenario_json), seed=seed, replication=replication, reps=reps
     )

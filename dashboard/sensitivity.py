@@ -35,7 +35,7 @@ from model import SPECS, InputError
 from model.outcomes import OUTCOMES
 from model.parameters import HORIZON, MAX_REPS
 
-from .state import DASHBOARD_MAX_SWEEP_REPS
+from .state import DASHBOARD_MAX_SWEEP_REPS, highest
 
 METHODS = ("sobol", "morris")
 INDEX_COLUMNS = {
@@ -64,20 +64,16 @@ def factor_choices() -> list[str]:
     return [n for n, s in SPECS.items() if s.kind is not bool and n != HORIZON]
 
 
-# Shares of one public: a design may not let their sum pass 1 (model.experiments.design).
-_SHARES = {
-    "seoul.public_opposition": "seoul.public_support",
-    "seoul.public_support": "seoul.public_opposition",
-}
-
-
-def factor_range(name: str, value, rule: str = "half") -> tuple:
+def factor_range(name: str, value, rule: str = "half", values: Mapping | None = None) -> tuple:
     """The range a factor is varied over: half to double `value` (clipped to the allowed
-    range), or the whole allowed range (also when `value` is 0 and halving means nothing)."""
+    range), or the whole allowed range (also when `value` is 0 and halving means nothing).
+    With the scenario's `values`, a share of the public ends where it and the other
+    share held reach the whole public (state.highest)."""
     spec = SPECS[name]
-    lo, hi = spec.lo, spec.hi
+    top = spec.hi if values is None else highest(name, values)
+    lo, hi = spec.lo, top
     if rule == "half" and value:
-        lo, hi = max(spec.lo, min(value / 2, value * 2)), min(spec.hi, max(value / 2, value * 2))
+        lo, hi = max(spec.lo, min(value / 2, value * 2)), min(top, max(value / 2, value * 2))
     if spec.kind is int:
         lo, hi = int(round(lo)), int(round(hi))
         if lo == hi:
@@ -85,8 +81,6 @@ def factor_range(name: str, value, rule: str = "half") -> tuple:
         return int(lo), int(hi)
     if lo == hi:
         lo, hi = spec.lo, spec.hi
-    if name in _SHARES:  # opposition plus support stay within the public
-        hi = min(hi, 1.0 - SPECS[_SHARES[name]].default)
     return float(lo), float(hi)
 
 

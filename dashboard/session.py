@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from model import SPECS, InputError, Scenario
+from model import InputError, Scenario
 
-from . import state
+from . import labels, state
 from .state import Settings
 
 SETTINGS = "settings"
 UPLOADS = "uploads"
 SAVED = "saved"
 NOTICES = "notices"  # (kind, text) shown once on the Scenario page
+UPLOAD_ROUND = "upload_round"  # files taken by the upload box so far (its key's number)
+PENDING = "control_values"  # every parameter as the controls have it (open groups or not)
+DRAWN = "controls_drawn"  # the parameters whose controls the last drawing showed
+DRAWN_BEFORE = "controls_drawn_before"  # ... and the drawing before it
 RUN_WIDGETS = ("reps", "seed")
 
 
@@ -38,7 +42,7 @@ def start() -> None:
         return
     settings, messages = state.from_query(st.query_params.to_dict(), uploads())
     st.session_state[SETTINGS] = settings
-    st.session_state[NOTICES] = [("warning", f"Link: {m}") for m in messages]
+    st.session_state[NOTICES] = [("warning", m) for m in messages]
 
 
 def current() -> Settings:
@@ -64,21 +68,52 @@ def set_current(settings: Settings, widgets: bool = True) -> None:
 def load_widgets(settings: Settings) -> None:
     """Put the settings into the widgets' state (before they are drawn, or in a callback)."""
     scenario = state.build_scenario(settings, uploads())
-    for name, value in scenario.flat_parameters().items():
+    values = scenario.flat_parameters()
+    for name, value in values.items():
         st.session_state[name] = value
+    st.session_state[PENDING] = dict(values)
     st.session_state["scenario"] = settings.scenario
     st.session_state["reps"] = settings.reps
     st.session_state["seed"] = settings.seed
 
 
 def ensure_widgets(settings: Settings) -> None:
-    """Fill in widget state Streamlit dropped while another page was shown."""
-    if any(name not in st.session_state for name in (*SPECS, "scenario", *RUN_WIDGETS)):
+    """Fill in widget state Streamlit dropped while another page was shown (a new session,
+    or a return to the Scenario page, starts from the settings' values)."""
+    if PENDING not in st.session_state or any(
+        name not in st.session_state for name in ("scenario", *RUN_WIDGETS)
+    ):
         load_widgets(settings)
 
 
+def start_controls() -> None:
+    """The controls are being drawn afresh: none is drawn yet."""
+    st.session_state[DRAWN_BEFORE] = st.session_state.get(DRAWN, set())
+    st.session_state[DRAWN] = set()
+
+
+def control_value(name: str):
+    """Give a parameter's control its value before it is drawn: the one last set, kept
+    while its group was closed (Streamlit forgets the state of a widget not drawn)."""
+    if name not in st.session_state.get(DRAWN_BEFORE, ()) or name not in st.session_state:
+        st.session_state[name] = st.session_state[PENDING][name]
+    st.session_state[DRAWN].add(name)
+
+
+def remember(name: str) -> None:
+    """A control moved (its on_change): keep the value for when its group is closed."""
+    st.session_state[PENDING][name] = st.session_state[name]
+
+
 def widget_values() -> dict:
-    return {name: st.session_state[name] for name in SPECS}
+    """Every parameter as the controls have it: a drawn control's own state (fresh even in
+    a callback that runs before its on_change), else the value kept while its group
+    was closed."""
+    values = dict(st.session_state[PENDING])
+    for name in st.session_state.get(DRAWN, ()):
+        if name in st.session_state:
+            values[name] = st.session_state[name]
+    return values
 
 
 def publish(settings: Settings) -> None:
@@ -121,7 +156,7 @@ def on_scenario_change() -> None:
         settings = Settings(key, (), old.reps, old.seed).with_changes(changes)
         state.build_scenario(settings, uploads())
     except InputError as exc:
-        notify("error", exc.render())
+        notify("error", labels.error_text(exc))
         st.session_state["scenario"] = old.scenario
         return
     set_current(settings)
@@ -132,15 +167,22 @@ def on_reset() -> None:
     set_current(Settings(old.scenario, (), old.reps, old.seed))
 
 
-def on_upload() -> None:
-    """Validate an uploaded scenario file; a bad one changes nothing."""
-    uploaded = st.session_state.get("upload")
+def upload_widget_key() -> str:
+    """The upload box's key: a new one after each file, so the box is empty again."""
+    return f"upload_{st.session_state.get(UPLOAD_ROUND, 0)}"
+
+
+def on_upload(key: str) -> None:
+    """Validate an uploaded scenario file; a bad one changes nothing. Either way the
+    box is emptied (a refused file does not linger in it)."""
+    uploaded = st.session_state.get(key)
     if uploaded is None:
         return
+    st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
     try:
         scenario = state.read_upload(uploaded.name, uploaded.getvalue())
     except InputError as exc:
-        notify("error", f"Upload refused, nothing changed. {exc.render()}")
+        notify("error", f"Upload refused, nothing changed. {labels.error_text(exc)}")
         return
     apply_upload(scenario)
 

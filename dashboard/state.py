@@ -21,6 +21,9 @@ from model import SPECS, InputError, Scenario, load_scenario, scenario_names
 from model.game.engine import MAX_GAME_BYTES
 from model.parameters import HORIZON, ParamSpec
 from model.scenario import MAX_FILE_BYTES, SCENARIO_DIR, check_name, parse_scenario
+from model.words import GROUP_NAMES
+
+from . import labels
 
 DEFAULT_SCENARIO = "november-2024"
 DEFAULT_REPS = 1000
@@ -31,11 +34,14 @@ DASHBOARD_MAX_REPS = 20_000  # replications in one run here; `redline run` goes 
 DASHBOARD_MAX_SWEEP_REPS = 400_000  # in one Sweep or Sensitivity run: 10-20 s on one core
 # the largest integer a browser's number box holds exactly (the model takes up to MAX_SEED)
 DASHBOARD_MAX_SEED = 2**53 - 1
-# Uploads: the browser refuses a file over its box's limit (in MB) before sending it; a
-# smaller file reaches its reader, whose message names the exact limit. The scenario box
-# allows a little over the reader's limit, so a file just too big gets the reader's words.
-SCENARIO_UPLOAD_MB = math.ceil(MAX_FILE_BYTES / 2**20) + 1
+# Uploads: the browser refuses a file over its box's limit (in MB) before sending it,
+# with nothing but a red icon; a smaller file reaches its reader, whose message in the
+# page names the exact limit. So every box takes up to the server's cap (the largest
+# reader's limit, the game file's), and a scenario file of 1-20 MB gets the reader's
+# words; the box's caption says both limits.
 GAME_UPLOAD_MB = math.ceil(MAX_GAME_BYTES / 2**20)
+SCENARIO_UPLOAD_MB = GAME_UPLOAD_MB
+SCENARIO_FILE_MB = MAX_FILE_BYTES / 1e6  # what the reader takes (1 MB)
 UPLOAD_PREFIX = "upload:"
 RUN_KEYS = ("scenario", "reps", "seed")
 # Streamlit's own query parameters and the Game page's link (room, seat, token); not
@@ -43,14 +49,7 @@ RUN_KEYS = ("scenario", "reps", "seed")
 FOREIGN_KEYS = frozenset({"embed", "embed_options", "room", "seat", "token"})
 
 # Actor groups in the order the controls show them (the first part of a dotted name).
-GROUPS: dict[str, str] = {
-    "seoul": "Seoul",
-    "moscow": "Moscow",
-    "pyongyang": "Pyongyang",
-    "nato": "NATO",
-    "war": "War",
-    "decision": "Decision rule",
-}
+GROUPS: dict[str, str] = GROUP_NAMES
 
 
 @dataclass(frozen=True)
@@ -183,13 +182,6 @@ def number_format(spec: ParamSpec, *values: Any) -> str:
     return f"%.{precision(spec, *values)}f" if spec.kind is float else "%d"
 
 
-def label(name: str) -> str:
-    """'seoul.public_opposition' -> 'Public opposition'."""
-    field_name = name.split(".", 1)[-1]
-    text = field_name.replace("_", " ")
-    return text[0].upper() + text[1:]
-
-
 def help_text(spec: ParamSpec, register) -> str:
     """Unit, range and the evidence for a parameter, for a widget's help tooltip."""
     if spec.kind is bool:
@@ -208,9 +200,31 @@ def help_text(spec: ParamSpec, register) -> str:
     return f"{head}\n\n{body}"
 
 
-def grouped(names=None) -> dict[str, list[str]]:
-    """Dotted names by actor group, in registry order (horizon_months is a run setting)."""
+# Shares of the public the model caps together (model.scenario: opposition plus support
+# at most 1): a range for one, with the other held, ends where their sum reaches 1.
+SHARES_OF_ONE = {
+    "seoul.public_opposition": "seoul.public_support",
+    "seoul.public_support": "seoul.public_opposition",
+}
+
+
+def highest(name: str, values: Mapping[str, Any]) -> float:
+    """The highest value `name` can take with the other `values` held (its range's top,
+    or less where it shares the public with another parameter)."""
+    spec = SPECS[name]
+    other = SHARES_OF_ONE.get(name)
+    if other is None:
+        return spec.hi
+    return min(spec.hi, round(1 - float(values[other]), 6))
+
+
+def grouped(names=None, advanced: bool | None = None) -> dict[str, list[str]]:
+    """Dotted names by actor group, in registry order (horizon_months is a run setting).
+    `advanced` False keeps the documented constraints and scenario facts, True the model
+    weights (SPECS[name].tier), None both."""
     names = list(SPECS) if names is None else list(names)
+    if advanced is not None:
+        names = [n for n in names if SPECS[n].advanced == advanced]
     return {g: [n for n in names if n.split(".")[0] == g] for g in GROUPS}
 
 
@@ -262,12 +276,14 @@ def _int_setting(
         value = None
     if value is None or not lo <= value <= hi:
         messages.append(
-            InputError(
-                f"'{raw}' is not valid; using {default}",
-                file="URL",
-                field=key,
-                allowed=f"an integer from {lo:,} to {hi:,}",
-            ).render()
+            labels.error_text(
+                InputError(
+                    f"'{raw}' is not valid; using {default}",
+                    file="URL",
+                    field=key,
+                    allowed=f"an integer from {lo:,} to {hi:,}",
+                )
+            )
         )
         return default
     return value
@@ -291,12 +307,14 @@ def from_query(
         base = base_scenario(key, uploads)
     except InputError as exc:
         messages.append(
-            InputError(
-                exc.detail + f"; using {DEFAULT_SCENARIO}",
-                file="URL",
-                field="scenario",
-                allowed=exc.allowed,
-            ).render()
+            labels.error_text(
+                InputError(
+                    exc.detail + f"; using {DEFAULT_SCENARIO}",
+                    file="URL",
+                    field="scenario",
+                    allowed=exc.allowed,
+                )
+            )
         )
         key, base = DEFAULT_SCENARIO, shipped_scenario(DEFAULT_SCENARIO)
     reps = _int_setting(params, "reps", DEFAULT_REPS, MIN_REPS, DASHBOARD_MAX_REPS, messages)
@@ -310,13 +328,13 @@ def from_query(
             value = parse_value(name, _last(raw))
             base.with_overrides({name: value}, origin="URL")
         except InputError as exc:
-            messages.append(exc.render() + "; using the scenario's value")
+            messages.append(labels.error_text(exc) + "; using the scenario's value")
             continue
         changes[name] = value
     try:
         base.with_overrides(changes, origin="URL")
     except InputError as exc:  # values valid alone but not together (horizon vs events)
-        messages.append(exc.render() + "; using the scenario's values")
+        messages.append(labels.error_text(exc) + "; using the scenario's values")
         changes = {}
     return Settings(key, (), reps, seed).with_changes(changes_against(base, changes)), messages
 
@@ -369,6 +387,5 @@ __all__ = [
     "tidy",
     "step_for",
     "help_text",
-    "label",
     "HORIZON",
 ]

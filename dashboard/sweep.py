@@ -25,8 +25,10 @@ from model.experiments.runner import run_in_memory
 from model.parameters import HORIZON, MAX_REPS
 from model.scenario import check_name
 
+from . import labels
 from .charts import CARD_ORDER, label
-from .state import DASHBOARD_MAX_SWEEP_REPS
+from .labels import inline
+from .state import DASHBOARD_MAX_SWEEP_REPS, SHARES_OF_ONE, highest
 
 MAX_GRID_POINTS = 400  # points on the Sweep page's grid
 PROGRESS_BLOCKS = 20  # blocks a sweep is cut into at most, so the progress bar moves
@@ -74,6 +76,16 @@ def design(scenario: Scenario, factors: Sequence[Factor], reps: int, seed: int) 
         if spec.kind is not bool and not spec.lo <= f.low <= f.high <= spec.hi:
             raise InputError(f"range {f.low} to {f.high}", field=f.name, allowed=spec.allowed())
     levels = {f.name: f.values() for f in factors}
+    tops = scenario.flat_parameters() | {n: max(v) for n, v in levels.items()}
+    for name in levels:
+        if name in SHARES_OF_ONE and tops[name] > highest(name, tops) + 1e-9:
+            other = SHARES_OF_ONE[name]
+            raise InputError(
+                f"range up to {tops[name]:g} with {inline(labels.label(other))} "
+                f"up to {tops[other]:g} is over the whole public",
+                field=name,
+                allowed=f"up to {highest(name, tops):g} (the two shares add up to at most 1)",
+            )
     points = math.prod(len(v) for v in levels.values())
     if points > MAX_GRID_POINTS or points * reps > DASHBOARD_MAX_SWEEP_REPS:
         raise InputError(

@@ -126,6 +126,67 @@ def nav(page, title: str) -> None:
     page.get_by_test_id("stTopNavLink").filter(has_text=title).first.click()
 
 
+def run_button(page):
+    """The Scenario page's Run button (the one above the controls)."""
+    return page.get_by_test_id("stSidebar").get_by_role("button", name="Run", exact=True).first
+
+
+# The time of the page's last change, for "from the click to the last updated card and
+# chart": a MutationObserver on the main area stamps window.__last, and one on the app
+# stamps window.__ran when a script run starts (under load the server may start a run
+# well after the click, so "idle" alone does not mean the click has been answered).
+WATCH = """() => {
+    window.__last = window.__ran = performance.now();
+    const main = document.querySelector('[data-testid="stMain"]');
+    new MutationObserver(() => { window.__last = performance.now(); })
+        .observe(main, {subtree: true, childList: true, characterData: true, attributes: true});
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.__ran = performance.now();
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def settle(page, quiet_ms: float = 500, timeout: float = 60, since: float | None = None) -> None:
+    """Wait until the script is idle and the page has not changed for `quiet_ms` (needs
+    WATCH installed); with `since` (a performance.now() time), first until a run has
+    started or the page has changed after it."""
+    deadline = time.monotonic() + timeout
+    if since is not None:
+        page.wait_for_function(
+            "t => window.__ran > t || window.__last > t", arg=since, timeout=timeout * 1000
+        )
+    wait_idle(page, timeout=timeout, settle=0.05)
+    while time.monotonic() < deadline:
+        if (
+            page.evaluate("() => performance.now() - window.__last") >= quiet_ms
+            and page.locator(IDLE).count()
+        ):
+            return
+        time.sleep(0.05)
+    raise TimeoutError("the page did not settle")
+
+
+def timed(page, action) -> float:
+    """Seconds from `action` (a click, a key press) to the page's last change."""
+    t0 = page.evaluate("() => (window.__t0 = performance.now())")
+    action()
+    settle(page, since=t0)
+    return page.evaluate("() => (window.__last - window.__t0) / 1000")
+
+
+def pressed(page, label: str, key: str, times: int = 1) -> None:
+    """Move a slider with the keyboard and wait for the page's answer (WATCH installed)."""
+    t0 = page.evaluate("() => performance.now()")
+    press(page, label, key, times)
+    settle(page, since=t0)
+
+
+def p90(xs) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
+
+
 def screenshot(
     target: Path,
     query: str = "?scenario=red-line&seoul.public_opposition=0.6&reps=1000&seed=1",

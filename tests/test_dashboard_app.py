@@ -2,6 +2,7 @@
 uploads. (Real-browser checks are in test_dashboard_browser.py.)"""
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import charts, state, sweep
-from model import load_scenario, simulate
+from model import SPECS, load_scenario, simulate
 from model.scenario import dump_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,27 @@ def run_button(at):
     return at.button(key="run")
 
 
+DELTA = re.compile(r"^(±0\.0|[+-]\d+\.\d) pp(, within noise)?$")
+
+
+def open_tab(at, name: str):
+    """Select a tab of the Scenario page (only the open tab is drawn)."""
+    at.session_state["scenario_tab"] = name
+    return ok(at.run())
+
+
+def open_groups(at, *keys: str):
+    """Open sidebar groups ('group_nato', 'weights_seoul'): a closed group draws nothing."""
+    for key in keys:
+        at.session_state[key] = True
+    return ok(at.run())
+
+
+def stale(at) -> bool:
+    """Whether the page says the controls differ from the results shown."""
+    return any("Settings changed: press Run" in w.value for w in at.warning)
+
+
 # ---------------------------------------------------------------- Scenario page
 
 
@@ -62,15 +84,24 @@ def test_default_page_shows_the_default_scenario_odds_and_charts(app):
     scenario = load_scenario("november-2024")
     got = {label: m.value for label, m in cards(at).items()}
     assert got == expected_cards(scenario, 1000, 1)
+    # every outcome has its card, the headline ones first
+    assert [m.label for m in at.metric] == [charts.label(o) for o in charts.CARD_ORDER]
+    assert [m.label for m in at.metric][:5] == [charts.label(o) for o in charts.KEY_OUTCOMES]
     assert all(m.delta in ("", None) for m in at.metric)  # nothing changed: no deltas
+    assert not stale(at)
     assert at.query_params == {"scenario": "november-2024", "reps": "1000", "seed": "1"}
     ladder = chart_data(at, "Seoul's assistance rung")
     assert ladder["month"].tolist() == scenario.months()
-    assert len(at.get("vega_lite_chart")) >= 7
+    assert len(at.get("vega_lite_chart")) == 3  # the open tab's: the three ladders
+    open_tab(at, "Assembly and stockpile")
+    titles = [json.loads(c.proto.spec)["title"]["text"] for c in at.get("vega_lite_chart")]
+    assert titles == ["Assembly votes on lethal aid", "Seoul's shell stockpile"]
 
 
 def test_moving_a_slider_and_running_updates_cards_url_and_charts(app):
     at = ok(app.run())
+    open_groups(at, "weights_seoul")  # the stockpile at the start is a model weight
+    open_tab(at, "Assembly and stockpile")
     before = chart_data(at, "Seoul's shell stockpile")
     at.slider(key="seoul.stockpile_days").set_value(120.0)
     at.slider(key="seoul.public_opposition").set_value(0.6)
@@ -80,26 +111,153 @@ def test_moving_a_slider_and_running_updates_cards_url_and_charts(app):
     )
     got = {label: m.value for label, m in cards(at).items()}
     assert got == expected_cards(scenario, 1000, 1)
-    assert all("pp vs defaults" in m.delta for m in at.metric)
+    assert all(DELTA.match(m.delta) for m in at.metric), [m.delta for m in at.metric]
     assert at.query_params["seoul.public_opposition"] == "0.6"
     assert at.query_params["seoul.stockpile_days"] == "120.0"
     after = chart_data(at, "Seoul's shell stockpile")
     assert after["median"].iloc[0] > before["median"].iloc[0]
-    assert any("seoul.public_opposition" in m.value for m in at.markdown)
+    changed = next(m.value for m in at.markdown if m.value.startswith("**Changed:**"))
+    assert "Public opposition to lethal aid 0.742 → **0.6**" in changed
+    assert "Shell stockpile at the start 70.0 → **120.0**" in changed
+    assert "_" not in changed  # words, not dotted names
+    assert not stale(at)
 
 
-def test_slider_changes_wait_for_run_in_the_form(app):
+def test_slider_changes_wait_for_run_and_the_page_says_so(app):
     at = ok(app.run())
+    before = {k: m.value for k, m in cards(at).items()}
     at.slider(key="seoul.public_opposition").set_value(0.3).run()
     assert "seoul.public_opposition" not in at.query_params
     assert all(m.delta in ("", None) for m in at.metric)
+    assert {k: m.value for k, m in cards(at).items()} == before
+    # said in the sidebar, by Run, and above the results
+    assert stale(at)
+    assert any("Settings changed" in w.value for w in at.sidebar.warning)
+    ok(run_button(at).click().run())
+    assert at.query_params["seoul.public_opposition"] == "0.3"
+    assert not stale(at)
+    # moving it back to the results' value is no change either
+    at.slider(key="seoul.public_opposition").set_value(0.5).run()
+    assert stale(at)
+    at.slider(key="seoul.public_opposition").set_value(0.3).run()
+    assert not stale(at)
 
 
 def test_run_on_every_change_needs_no_button(app):
     at = ok(app.run())
+    open_groups(at, "weights_nato")
     ok(at.toggle(key="auto_run").set_value(True).run())
     ok(at.slider(key="nato.pressure").set_value(0.9).run())
     assert at.query_params["nato.pressure"] == "0.9"
+    assert not stale(at)
+
+
+def test_changes_inside_monte_carlo_noise_are_marked(app):
+    """With 120 opposition seats Seoul supplies weapons far more often (well outside the
+    noise), while Seoul's red line moves by a few worlds only (inside it)."""
+    app.query_params.update({"seoul.assembly_opposition_seats": "120"})
+    at = ok(app.run())
+    deltas = {label: m.delta for label, m in cards(at).items()}
+    weapons, red_line = deltas["Weapons from Seoul"], deltas["Seoul's red line crossed"]
+    assert DELTA.match(weapons) and "within noise" not in weapons and weapons.startswith("+")
+    assert DELTA.match(red_line) and red_line.endswith(", within noise")
+    assert deltas["Seoul sends troops"] == "±0.0 pp"  # no world changed: no change at all
+    assert any("within noise" in c.value for c in at.caption)  # and the page says what it means
+
+
+GROUP_KEYS = [f"group_{g}" for g in state.GROUPS] + [f"weights_{g}" for g in state.GROUPS]
+
+
+def test_the_sidebar_puts_constraints_first_and_weights_in_collapsed_expanders(app):
+    at = ok(app.run())
+    expanders = [e for e in at.sidebar.expander if e.label != "Import, save, reset"]
+    groups = [e.label for e in expanders]
+    constraints = [g for g in groups if not g.endswith(": model weights")]
+    weights = [g for g in groups if g.endswith(": model weights")]
+    assert groups == constraints + weights  # every constraint group before any weights
+    assert constraints[0] == "Seoul" and weights[0] == "Seoul: model weights"
+    # Seoul's constraints are open; every other group is closed and draws nothing
+    drawn = {w.key for kind in ("slider", "toggle") for w in at.sidebar.get(kind) if w.key in SPECS}
+    assert drawn == {state.HORIZON} | set(state.grouped(advanced=False)["seoul"])
+    at = open_groups(at, *GROUP_KEYS)
+    for e in [e for e in at.sidebar.expander if e.label != "Import, save, reset"]:
+        keys = [w.key for kind in ("slider", "toggle") for w in e.get(kind)]
+        assert keys, e.label
+        tiers = {SPECS[k].advanced for k in keys}
+        assert tiers == {e.label.endswith(": model weights")}, e.label
+    drawn = {w.key for kind in ("slider", "toggle") for w in at.sidebar.get(kind) if w.key in SPECS}
+    assert drawn == set(SPECS)
+
+
+def test_a_change_in_a_closed_group_is_kept_and_run(app):
+    at = open_groups(ok(app.run()), "weights_nato")
+    at.slider(key="nato.pressure").set_value(0.9)
+    at.session_state["weights_nato"] = False  # closed before Run: the change is kept
+    ok(at.run())
+    assert stale(at)
+    ok(run_button(at).click().run())
+    assert at.query_params["nato.pressure"] == "0.9"
+    assert not stale(at)
+    open_groups(at, "weights_nato")
+    assert at.slider(key="nato.pressure").value == 0.9
+
+
+def test_controls_are_labelled_in_words_with_their_units(app):
+    at = open_groups(ok(app.run()), *GROUP_KEYS)
+    shown = {w.key: w.label for kind in ("slider", "toggle") for w in at.sidebar.get(kind)}
+    assert shown["pyongyang.gdp_bn"] == "North Korea's GDP (US$ bn)"
+    assert shown["seoul.public_opposition"] == "Public opposition to lethal aid (share of public)"
+    params = {k: v for k, v in shown.items() if k in SPECS}
+    assert len(params) == len(SPECS)
+    assert not [v for v in params.values() if "_" in v or "." in v.split(" (")[0]]
+
+
+def test_the_assembly_chart_shows_votes_held_and_passed_each_month(app):
+    app.query_params.update({"scenario": "assembly-majority"})
+    at = open_tab(ok(app.run()), "Assembly and stockpile")
+    data = chart_data(at, "Assembly votes on lethal aid")
+    held = data[data["measure"] == "vote held"].set_index("month")["share"]
+    passed = data[data["measure"] == "vote passed"].set_index("month")["share"]
+    res = simulate(load_scenario("assembly-majority"), reps=1000, seed=1)
+    assert held.tolist() == pytest.approx(res.series["assembly_vote"].mean(axis=1))
+    assert passed.tolist() == pytest.approx(res.series["assembly_passed"].mean(axis=1))
+    assert (passed <= held).all()  # a vote passed that month was a vote held that month
+    assert passed.sum() > 0
+
+
+def test_the_events_are_told_in_words(app):
+    app.query_params.update({"scenario": "record-2024-11"})
+    at = open_tab(ok(app.run()), "Scenario and events")
+    table = next(d.value for d in at.dataframe if "what happens" in d.value.columns)
+    assert list(table.columns) == ["month", "what happens"]
+    text = " ".join(table["what happens"])
+    assert "government cannot change course" in text
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)  # no snake_case inject types
+
+
+def test_a_setting_that_cannot_run_names_the_field_in_words(app):
+    app.query_params.update({"scenario": "red-line"})
+    at = ok(app.run())
+    at.slider(key="horizon_months").set_value(1)
+    ok(run_button(at).click().run())
+    errors = " ".join(e.value for e in at.error)
+    assert errors.startswith("Not run: Event 1's month 2025-01 is outside the scenario's months")
+    assert "events.0" not in errors
+    assert at.query_params.get("horizon_months") is None  # nothing ran
+    assert stale(at)  # the controls still differ from the results
+
+
+def test_a_new_upload_replaces_the_last_upload_s_message(app):
+    at = ok(app.run())
+    at.file_uploader(key="upload_0").set_value(("first.yaml", b"name: [oops", "application/yaml"))
+    ok(at.run())
+    assert any("first.yaml" in e.value for e in at.error)
+    good = dump_yaml(load_scenario("atrocity")).replace("name: atrocity", "name: second")
+    at.file_uploader(key="upload_1").set_value(("second.yaml", good.encode(), "application/yaml"))
+    ok(at.run())
+    assert not any("first.yaml" in e.value for e in at.error)
+    assert any("second" in s.value for s in at.success)
+    assert at.file_uploader(key="upload_2").value is None
 
 
 def test_a_link_fills_the_controls(app):
@@ -147,6 +305,7 @@ def test_switching_scenario_loads_its_values(app):
 
 def test_reset_returns_to_the_scenario_values(app):
     at = ok(app.run())
+    open_groups(at, "weights_nato")
     at.slider(key="nato.pressure").set_value(0.9)
     ok(run_button(at).click().run())
     reset = next(b for b in at.button if b.label == "Reset to the scenario's values")
@@ -160,10 +319,12 @@ def test_uploading_a_scenario_loads_it(app):
     text = dump_yaml(load_scenario("atrocity", overrides={"nato.pressure": 0.8})).replace(
         "name: atrocity", "name: our-room"
     )
-    at.file_uploader(key="upload").set_value(("our-room.yaml", text.encode(), "application/yaml"))
+    at.file_uploader(key="upload_0").set_value(("our-room.yaml", text.encode(), "application/yaml"))
     ok(at.run())
     assert any("our-room" in s.value for s in at.success)
+    assert at.file_uploader(key="upload_1").value is None  # the box is empty again
     assert at.selectbox(key="scenario").value == "upload:our-room"
+    open_groups(at, "weights_nato")
     assert at.slider(key="nato.pressure").value == 0.8
     scenario = state.read_upload("x.yaml", text.encode())
     assert {k: m.value for k, m in cards(at).items()} == expected_cards(scenario, 1000, 1)
@@ -183,14 +344,16 @@ def test_uploading_a_scenario_loads_it(app):
 )
 def test_a_bad_upload_is_refused_and_changes_nothing(app, data, words):
     at = ok(app.run())
+    open_groups(at, "weights_nato")
     at.slider(key="nato.pressure").set_value(0.9)
     ok(run_button(at).click().run())
     before = {k: m.value for k, m in cards(at).items()}
-    at.file_uploader(key="upload").set_value(("evil.yaml", data, "application/yaml"))
+    at.file_uploader(key="upload_0").set_value(("evil.yaml", data, "application/yaml"))
     ok(at.run())
     errors = " ".join(e.value for e in at.error)
     assert "Upload refused, nothing changed" in errors and "evil.yaml" in errors
     assert words in errors
+    assert at.file_uploader(key="upload_1").value is None  # the refused file is not kept
     assert at.selectbox(key="scenario").value == "november-2024"
     assert at.slider(key="nato.pressure").value == 0.9
     assert at.query_params["nato.pressure"] == "0.9"
@@ -199,7 +362,8 @@ def test_a_bad_upload_is_refused_and_changes_nothing(app, data, words):
 
 def test_the_story_tells_the_picked_replication(app):
     at = ok(app.run())
-    at.selectbox(key="story_filter").set_value("seoul's red line crossed")
+    open_tab(at, "One replication's story")
+    at.selectbox(key="story_filter").set_value("Seoul's red line crossed")
     ok(at.run())
     pick = at.selectbox(key="story_replication").value
     story = at.code[0].value
@@ -210,8 +374,10 @@ def test_the_story_tells_the_picked_replication(app):
 
 def test_export_shows_commands_that_reproduce_the_run(app):
     at = ok(app.run())
+    open_groups(at, "weights_nato")
     at.slider(key="nato.pressure").set_value(0.9)
     ok(run_button(at).click().run())
+    open_tab(at, "Export")
     commands = [c.value for c in at.code if c.language == "bash"]
     assert "redline run november-2024-custom.yaml --reps 1000 --seed 1" in commands
     assert "redline run november-2024 --set nato.pressure=0.9 --reps 1000 --seed 1" in commands
@@ -228,6 +394,7 @@ def test_save_for_compare_then_compare(app):
     assert "saved: ruling majority" in pick.options
     ok(pick.set_value(["november-2024", "saved: ruling majority", "red-line"]).run())
     assert [h.value for h in at.markdown if h.value.startswith("#### ")] == [
+        "#### Summary",
         "#### november-2024",
         "#### saved: ruling majority",
         "#### red-line",
@@ -252,6 +419,17 @@ def test_compare_defaults_to_current_and_red_line(app):
     ok(at.switch_page("views/compare.py").run())
     assert at.multiselect(key="compare_pick").value == ["current: november-2024", "red-line"]
     assert len(at.metric) == 2 * len(charts.KEY_OUTCOMES)
+    # the summary table comes first: every outcome in words, a column per scenario
+    assert len(at.table) == 1
+    table = at.table[0].value
+    assert list(table.index) == [charts.label(o) for o in charts.CARD_ORDER]
+    assert list(table.columns) == ["current: november-2024", "red-line"]
+    assert all(DELTA.match(cell.split("; ")[1]) for cell in table["red-line"])
+    assert not any("; " in cell for cell in table["current: november-2024"])
+    # the cards: a row per outcome, so each row holds one outcome for every scenario
+    assert [m.label for m in at.metric] == [
+        charts.label(o) for o in charts.KEY_OUTCOMES for _ in range(2)
+    ]
     ok(at.multiselect(key="compare_pick").set_value(["red-line"]).run())
     assert any("at least two" in i.value for i in at.info)
 
@@ -266,7 +444,7 @@ def test_sweep_one_parameter_gives_a_line_per_outcome(app):
     at.select_slider(key="sweep_reps_1").set_value(100)
     ok(at.button(key="sweep_run").click().run())
     assert len(at.get("vega_lite_chart")) == 1
-    data = chart_data(at, "Probability as seoul.assembly_opposition_seats varies")
+    data = chart_data(at, "Probability as opposition seats in the National Assembly varies")
     assert sorted(set(data["seoul.assembly_opposition_seats"])) == [100, 150, 200]
     assert set(data["outcome"]) == {"lethal_aid", "moscow_retaliated", "relations_collapsed"}
     # the page's numbers are the sweeps package's for these settings and the seed shown
@@ -287,7 +465,8 @@ def test_sweep_two_parameters_gives_a_heatmap(app):
     ok(at.button(key="sweep_run").click().run())
     data = chart_data(at, f"{charts.label(charts.CARD_ORDER[0])}: probability")  # the default
     assert len(data) == 6
-    assert sorted(set(data["seoul.public_opposition"])) == [0.0, 1.0]
+    # opposition up to what the scenario's 20.5% support leaves of the public
+    assert sorted(set(data["seoul.public_opposition"])) == [0.0, 0.795]
 
 
 def test_sensitivity_runs_a_small_morris_analysis(app, tmp_path, monkeypatch):

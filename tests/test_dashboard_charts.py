@@ -1,6 +1,7 @@
 """Chart builders and the frames they draw, tested without Streamlit."""
 
 import json
+import re
 
 import altair as alt
 import numpy as np
@@ -52,11 +53,39 @@ def test_timing_frame_adds_up_to_each_probability(red_line):
     assert months[0] == "start" and months[1:] == red_line.months
 
 
-def test_assembly_frame_is_the_monthly_share(red_line):
-    frame = charts.assembly_frame(red_line)
-    held = frame[frame["measure"] == "vote held"]["share"].to_numpy()
-    assert held == pytest.approx(red_line.series["assembly_vote"].mean(axis=1))
-    assert len(frame) == 2 * len(red_line.months)
+@pytest.fixture(scope="module")
+def majority():
+    """A scenario whose Assembly passes motions (the ruling bloc holds it)."""
+    return simulate(load_scenario("assembly-majority"), reps=400, seed=2)
+
+
+def test_assembly_frame_is_the_monthly_share_of_votes_held_and_passed(red_line, majority):
+    for res in (red_line, majority):
+        frame = charts.assembly_frame(res)
+        held = frame[frame["measure"] == "vote held"]["share"].to_numpy()
+        passed = frame[frame["measure"] == "vote passed"]["share"].to_numpy()
+        assert held == pytest.approx(res.series["assembly_vote"].mean(axis=1))
+        assert passed == pytest.approx(res.series["assembly_passed"].mean(axis=1))
+        assert len(frame) == 2 * len(res.months)
+        assert (passed <= held + 1e-12).all()  # that month's votes, not approval in force
+    # approval in force accumulates, the month's passed votes do not
+    passed = charts.assembly_frame(majority).query("measure == 'vote passed'")["share"]
+    assert passed.sum() > 0
+    assert passed.iloc[-1] < majority.series["assembly_approved"].mean(axis=1)[-1]
+
+
+def test_assembly_chart_is_titled_sized_and_has_a_legend(majority):
+    spec = charts.assembly_chart(charts.assembly_frame(majority))
+    assert spec["title"]["text"] == "Assembly votes on lethal aid"
+    assert spec["height"] >= charts.HEIGHT
+    enc = spec["encoding"]
+    assert enc["color"]["legend"] is not None and enc["color"]["sort"] == [
+        "vote held",
+        "vote passed",
+    ]
+    assert "domain" not in enc["y"].get("scale", {})  # fitted to the data, not 0-100%
+    svg = vlc.vegalite_to_svg(spec)
+    assert ">vote held<" in svg and ">vote passed<" in svg
 
 
 def test_ladder_chart_carries_the_bands_and_the_ladder(red_line):
@@ -153,13 +182,50 @@ def test_sweep_line_reads_dotted_parameter_names():
     assert "NaN" not in svg and ">0.50<" in svg  # an x tick of the swept range
 
 
-def test_sweep_heatmap_has_one_cell_per_point():
+def _y_ticks(svg: str) -> list[float]:
+    """The probability axis's tick labels (as shares) in a rendered chart."""
+    return [float(t) / 100 for t in re.findall(r">(\d+(?:\.\d+)?)%<", svg)]
+
+
+def test_sweep_line_has_a_legend_and_a_probability_axis_fitted_to_the_data():
+    frame = _sweep_frame()
+    frame[["probability", "ci_low", "ci_high"]] = frame[["probability", "ci_low", "ci_high"]] / 20
+    spec = charts.sweep_line_chart(
+        frame, "seoul.public_opposition", ["lethal_aid", "relations_collapsed"]
+    )
+    svg = vlc.vegalite_to_svg(spec)
+    for outcome in ("lethal_aid", "relations_collapsed"):
+        assert f">{charts.label(outcome)}<" in svg  # the legend names each line
+    top = max(_y_ticks(svg))
+    assert frame["ci_high"].max() <= top < 0.1  # fitted: not a 0-100% axis
+    # the axis and the title are in words, not the dotted name
+    assert spec["title"]["text"] == "Probability as public opposition to lethal aid varies"
+    assert "Public opposition to lethal aid (share of public)" in svg
+
+
+def test_sweep_heatmap_has_one_cell_per_point_and_a_colour_scale_fitted_to_the_grid():
     frame = _sweep_frame(y="nato.pressure")
+    frame["probability"] = frame["probability"] / 25  # a 0.4%-4% grid
     spec = charts.sweep_heatmap(frame, "seoul.public_opposition", "nato.pressure", "lethal_aid")
-    assert len(charts.dataset(spec)) == 6
-    assert spec["layer"][0]["encoding"]["color"]["scale"]["scheme"] == "viridis"
+    data = charts.dataset(spec)
+    assert len(data) == 6
+    colour = spec["layer"][0]["encoding"]["color"]
+    assert colour["scale"]["scheme"] == "viridis" and "domain" not in colour["scale"]
+    assert colour["legend"]["format"] == ".1%"  # a grid under 10% is told to a decimal
+    # dark text on the light half of the grid's own range, light text on the dark half
+    middle = (data["probability"].min() + data["probability"].max()) / 2
+    assert data["light"].tolist() == (data["probability"] > middle).tolist()
     svg = vlc.vegalite_to_svg(spec)
     assert svg.count("<path") >= 6 and "NaN" not in svg
+    cells = re.findall(
+        r'aria-roledescription="rect mark"[^>]*fill="rgb\((\d+), (\d+), (\d+)\)"', svg
+    )
+    greens = [int(g) for _, g, _ in cells]
+    assert len(greens) == 6
+    # viridis end to end: the lowest cell dark purple, the highest yellow (on a 0-100%
+    # scale a 4% grid is all dark purple)
+    assert min(greens) < 20 and max(greens) > 200
+    assert "NATO's push on Seoul (intensity, 0-1)" in svg
 
 
 def test_sensitivity_chart_sorts_by_the_first_index():
@@ -172,7 +238,7 @@ def test_sensitivity_chart_sorts_by_the_first_index():
         }
     )
     spec = charts.sensitivity_chart(frame, "t")
-    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["b", "c", "a"]
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["B", "C", "A"]  # in words
     data = charts.dataset(spec)
     assert data["low"].tolist() == pytest.approx((frame["value"] - 0.05).tolist())
 
@@ -198,3 +264,18 @@ def test_palette_is_okabe_ito_and_type_is_large(red_line):
     assert spec["config"]["range"]["category"] == charts.OKABE_ITO
     assert spec["config"]["axis"]["labelFontSize"] >= 14
     assert json.dumps(spec).count("#") >= len(charts.OKABE_ITO)
+
+
+def test_the_compare_table_has_a_row_per_outcome_and_marks_noise(red_line):
+    from dashboard import deltas
+
+    s = charts.outcome_summary(red_line)
+    changes = {"b": deltas.changes(red_line.outcomes, red_line.outcomes, charts.CARD_ORDER)}
+    table = charts.comparison_table({"a": s, "b": s}, changes)
+    assert list(table.index) == [charts.label(o) for o in charts.CARD_ORDER]
+    assert list(table.columns) == ["a", "b"]
+    row = s.set_index("outcome").loc["lethal_aid"]
+    assert table.loc[charts.label("lethal_aid"), "a"] == (
+        f"{row.probability:.1%} ({row.ci_low:.1%}–{row.ci_high:.1%})"
+    )
+    assert all(cell.endswith("; ±0.0 pp") for cell in table["b"])

@@ -80,7 +80,7 @@ def test_charts_export_as_png_and_svg():
     png = exports.chart_bytes(spec, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     svg = exports.chart_bytes(spec, "svg").decode()
-    assert svg.startswith("<svg") and "National Assembly votes" in svg
+    assert svg.startswith("<svg") and "Assembly votes on lethal aid" in svg
 
 
 # ---------------------------------------------------------------- sensitivity

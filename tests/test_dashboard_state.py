@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard import state
+from dashboard import labels, state
 from dashboard.state import Settings
 from model import SPECS, InputError, load_scenario
 from model.evidence import load_register
@@ -89,7 +89,7 @@ def test_a_bad_link_value_is_named_and_falls_back(params, field):
 
 def test_unknown_name_suggests_the_right_one():
     _, messages = state.from_query({"seoul.public_oppositon": "0.5"})
-    assert "did you mean seoul.public_opposition" in messages[0]
+    assert "did you mean public opposition to lethal aid (`seoul.public_opposition`)" in messages[0]
 
 
 def test_values_valid_alone_but_not_together_are_refused():
@@ -138,6 +138,75 @@ def test_every_parameter_is_in_one_actor_group():
     groups = state.grouped()
     names = [n for names in groups.values() for n in names]
     assert sorted(names) == sorted(n for n in SPECS if n != state.HORIZON)
+
+
+def test_constraints_and_weights_split_every_group_by_tier():
+    constraints, weights = state.grouped(advanced=False), state.grouped(advanced=True)
+    for group, names in state.grouped().items():
+        assert sorted(constraints[group] + weights[group]) == sorted(names)
+        assert not any(SPECS[n].advanced for n in constraints[group])
+        assert all(SPECS[n].advanced for n in weights[group])
+    assert "seoul.public_opposition" in constraints["seoul"]
+    assert "seoul.threat_weight" in weights["seoul"]
+
+
+def test_every_parameter_has_words():
+    missing = [n for n in SPECS if n not in labels.LABELS]
+    assert missing == [], f"add words for {missing} to dashboard.labels.LABELS"
+    assert len(set(labels.LABELS.values())) == len(labels.LABELS)  # no two read the same
+    for name in SPECS:
+        text = labels.with_unit(name)
+        assert "_" not in text and name not in text, text
+        assert text.count("(") <= 1, text  # no brackets inside brackets
+    assert labels.with_unit("pyongyang.gdp_bn") == "North Korea's GDP (US$ bn)"
+    assert labels.with_unit("seoul.assembly_approval_required") == (
+        "Lethal aid needs National Assembly approval"  # a switch: no unit
+    )
+    assert labels.with_unit("nato.pressure") == "NATO's push on Seoul (intensity, 0-1)"
+
+
+@pytest.mark.parametrize(
+    "error, words",
+    [
+        (
+            InputError("events.0.month 2025-01 is outside the scenario's months", file="dashboard"),
+            "Event 1's month 2025-01 is outside the scenario's months",
+        ),
+        (
+            InputError("'2.5' is bad", file="URL", field="seoul.public_opposition"),
+            "Link: Public opposition to lethal aid (`seoul.public_opposition`): '2.5' is bad",
+        ),
+        (
+            InputError(
+                "too many shells",
+                file="x.yaml",
+                field="pyongyang.shells_per_month",
+                allowed="at most pyongyang.max_shells_per_month",
+            ),
+            "x.yaml: North Korean shells to Russia (`pyongyang.shells_per_month`): too many "
+            "shells (allowed: at most North Korea's shell capacity "
+            "(`pyongyang.max_shells_per_month`))",
+        ),
+        (
+            InputError("unknown key", file="x.yaml", field="launch_codes", allowed="name"),
+            "x.yaml: `launch_codes`: unknown key (allowed: name)",
+        ),
+        (
+            InputError("'x' is not valid", file="URL", field="reps"),
+            "Link: Replications (`reps`): 'x' is not valid",
+        ),
+        (InputError("a bad type", field="events.2.type"), "Event 3's type: a bad type"),
+    ],
+)
+def test_errors_name_their_fields_in_words(error, words):
+    assert labels.error_text(error) == words
+
+
+def test_a_share_of_the_public_ends_where_the_other_leaves_off():
+    values = {"seoul.public_opposition": 0.742, "seoul.public_support": 0.205}
+    assert state.highest("seoul.public_opposition", values) == 0.795
+    assert state.highest("seoul.public_support", values) == 0.258
+    assert state.highest("nato.pressure", values) == SPECS["nato.pressure"].hi
 
 
 # ---------------------------------------------------------------- uploads
@@ -195,13 +264,16 @@ def test_uploaded_scenarios_are_offered_and_found():
 
 
 def test_upload_boxes_let_through_what_the_readers_judge():
-    """A file just over the reader's limit reaches the reader (whose message names the
-    limit); the server's cap is the largest box's, so no box is cut short by it."""
+    """A file over the reader's limit reaches the reader (whose message, in the page, names
+    the limit) up to the server's cap: the browser's own refusal is only a red icon. So
+    the scenario box takes what the server takes, and the cap is the largest reader's."""
     from dashboard import serve
     from model.game.engine import MAX_GAME_BYTES, parse_game
     from model.scenario import MAX_FILE_BYTES
 
-    assert MAX_FILE_BYTES < state.SCENARIO_UPLOAD_MB * 2**20 <= MAX_FILE_BYTES + 2 * 2**20
+    assert state.SCENARIO_UPLOAD_MB == serve.MAX_UPLOAD_MB
+    assert state.SCENARIO_UPLOAD_MB * 2**20 >= 3 * MAX_FILE_BYTES  # a 3 MB file gets words
+    assert state.SCENARIO_FILE_MB * 1e6 == MAX_FILE_BYTES
     assert state.GAME_UPLOAD_MB * 2**20 >= MAX_GAME_BYTES
     assert serve.MAX_UPLOAD_MB == max(state.SCENARIO_UPLOAD_MB, state.GAME_UPLOAD_MB)
     cmd = serve.command(headless=True)

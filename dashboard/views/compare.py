@@ -1,9 +1,8 @@
 """Compare: two to four scenarios or saved settings, side by side on the same outcomes."""
 
-import pandas as pd
 import streamlit as st
 
-from dashboard import charts, exports, runs, session, state, ui
+from dashboard import charts, deltas, exports, runs, session, state, ui
 from model import InputError
 
 current = session.current()
@@ -63,27 +62,39 @@ for exc in errors:
 if len(views) < 2:
     st.stop()
 
-# ---- cards: one column per scenario, changes against the first
+# ---- the summary table first: every outcome, one column per scenario
 reference = next(iter(views))
-cols = st.columns(len(views))
-for col, (label, v) in zip(cols, views.items()):
-    with col:
-        st.markdown(f"#### {label}")
-        base = (
-            None
-            if label == reference
-            else views[reference].summary.set_index("outcome", drop=False)
-        )
-        by = v.summary.set_index("outcome", drop=False)
-        for outcome in charts.KEY_OUTCOMES:
-            ui.card(
-                by.loc[outcome], None if base is None else base.loc[outcome], baseline_label="first"
-            )
+changes = {
+    label: deltas.changes(v.outcomes, views[reference].outcomes, charts.CARD_ORDER)
+    for label, v in views.items()
+    if label != reference
+}
+st.markdown("#### Summary")
+st.table(charts.comparison_table({label: v.summary for label, v in views.items()}, changes))
+st.caption(
+    f"Probability within the horizon with its 95% interval; changes in percentage points "
+    f"(pp) against the first, {reference}. “Within noise”: a change chance alone gives "
+    "as often as 1 run in 20."
+)
+
+# ---- the headline cards: a row per outcome, a column per scenario, so rows align
+heads = st.columns(len(views))
+for col, label in zip(heads, views):
+    col.markdown(f"#### {label}")
+for outcome in charts.KEY_OUTCOMES:
+    cols = st.columns(len(views))
+    for col, (label, v) in zip(cols, views.items()):
+        with col, st.container(border=True):
+            row = v.summary.set_index("outcome", drop=False).loc[outcome]
+            if label in changes:
+                ui.card(row, changes[label][outcome], reference)
+            else:  # the same lines as the others', so the rows stay level
+                ui.card(row, note="the reference")
 
 frame = charts.comparison_frame({label: v.summary for label, v in views.items()})
 timing = {label: v.timing for label, v in views.items()}
 specs = {
-    "Probabilities": charts.probability_chart(frame),
+    "Probabilities": charts.probability_chart(frame, charts.CARD_ORDER),
     "Lethal aid by month": charts.compare_timing_chart(timing, "lethal_aid"),
     "Relations collapse by month": charts.compare_timing_chart(timing, "relations_collapsed"),
     "Seoul's mean rung": charts.compare_lines_chart(
@@ -115,24 +126,8 @@ specs = {
 ui.chart(specs["Probabilities"], key="compare_probabilities")
 names = list(specs)[1:]
 for i in range(0, len(names), 2):
-    c1, c2 = st.columns(2)
-    for col, name in zip((c1, c2), names[i : i + 2]):
-        with col:
-            ui.chart(specs[name], key=f"compare_{exports.slug(name)}")
+    ui.chart_row({f"compare_{exports.slug(name)}": specs[name] for name in names[i : i + 2]})
 
-table = pd.DataFrame(
-    {
-        label: [
-            f"{p:.1%} ({lo:.1%}–{hi:.1%})"
-            for p, lo, hi in zip(
-                v.summary["probability"], v.summary["ci_low"], v.summary["ci_high"]
-            )
-        ]
-        for label, v in views.items()
-    },
-    index=[charts.label(o) for o in views[reference].summary["outcome"]],
-)
-st.dataframe(table, width="stretch")
 with st.expander("Download"):
     ui.table_downloads(lambda: frame, f"compare-seed{int(seed)}", "dl_compare", "Comparison")
     ui.chart_downloads(specs, "compare", "dl_compare_chart")

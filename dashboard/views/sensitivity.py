@@ -5,9 +5,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import charts, exports, session, state, ui
+from dashboard import charts, exports, labels, session, state, ui
 from dashboard import sensitivity as sa
-from model import SPECS, InputError
+from model import InputError
 from model.scenario import dump_yaml
 
 RESULT = "sensitivity_result"
@@ -51,7 +51,7 @@ with run_tab:
             sa.factor_choices(),
             default=sa.DEFAULT_FACTORS,
             key="sa_factors",
-            format_func=lambda n: f"{n} ({SPECS[n].unit})",
+            format_func=labels.with_unit,
         )
         rule = st.radio(
             "Range of each",
@@ -62,7 +62,7 @@ with run_tab:
         )
         submitted = st.form_submit_button("Run analysis", type="primary")
 
-    ranges = {n: sa.factor_range(n, flat[n], rule) for n in factors}
+    ranges = {n: sa.factor_range(n, flat[n], rule, flat) for n in factors}
     fixed = {n: v for n, v in current.overrides if n not in ranges}
     uploaded = current.scenario.startswith(state.UPLOAD_PREFIX)
     scenario_ref = "scenario.yaml" if uploaded else current.scenario
@@ -162,7 +162,7 @@ st.caption(f"Showing: {analysis.source}")
 if analysis.table.empty:
     st.warning(
         "No outcome varied across the design points, so there are no indices. "
-        + "; ".join(f"{o}: {why}" for o, why in analysis.skipped.items())
+        + "; ".join(f"{charts.label(o)}: {why}" for o, why in analysis.skipped.items())
     )
     st.stop()
 outcome = st.selectbox(
@@ -172,7 +172,7 @@ outcome = st.selectbox(
     format_func=lambda o: charts.label(o),
 )
 for name, why in analysis.skipped.items():
-    st.caption(f"No indices for {name}: {why}.")
+    st.caption(f"No indices for {charts.label(name)}: {why}.")
 indices = sa.index_frame(analysis, outcome)
 title = (
     "Sobol' indices" if analysis.method == "sobol" else "Morris screening"

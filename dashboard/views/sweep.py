@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, exports, session, state, sweep, ui
+from dashboard import charts, exports, labels, session, state, sweep, ui
 from model import SPECS, InputError
 
 RESULT = "sweep_result"
@@ -41,18 +41,19 @@ def factor_controls(slot: str, default: str) -> sweep.Factor:
         sweepable,
         index=sweepable.index(default),
         key=f"sweep_param_{slot}",
-        format_func=lambda n: f"{n} ({SPECS[n].unit})",
+        format_func=labels.with_unit,
     )
     spec = SPECS[name]
     if spec.kind is bool:
         st.caption("A switch: swept over false and true.")
         return sweep.Factor(name, 0, 1, 2)
     kind = int if spec.kind is int else float
+    top = kind(state.highest(name, flat))  # a share of the public: up to what the other leaves
     lo, hi = st.slider(
         "Range",
         kind(spec.lo),
         kind(spec.hi),
-        (kind(spec.lo), kind(spec.hi)),
+        (kind(spec.lo), top),
         step=state.step_for(spec),
         key=f"sweep_range_{slot}_{name}",
         format=state.number_format(spec, flat[name]),
