@@ -65,7 +65,11 @@ class View:
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def view(scenario_json: str, reps: int, seed: int) -> View:
-    res = result(scenario_json, reps, seed)
+    return build_view(result(scenario_json, reps, seed), reps, seed)
+
+
+def build_view(res, reps: int, seed: int) -> View:
+    """The View of any result (this module's runs, or a calibrated one: dashboard.calibrated)."""
     out = res.outcomes
     return View(
         name=res.scenario.name,

@@ -67,6 +67,25 @@ def chromium(width: int = 1600, height: int = 1000):
         shutil.rmtree(profile, ignore_errors=True)
 
 
+@contextmanager
+def launch():
+    """One headless Chromium; yields the Playwright Browser, from which each test makes
+    contexts of its own (each context its own cookies and Streamlit sessions: a laptop)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chrome = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield chrome
+        finally:
+            chrome.close()
+
+
+def laptop(chrome, width: int = 1280, height: int = 720):
+    """A fresh context (a laptop of the room) of a launched Chromium."""
+    return chrome.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+
+
 def wait_idle(page, timeout: float = 60, settle: float = 0.3) -> None:
     """Wait until the script has finished and stays finished for `settle` seconds
     (a run can start a moment after the click that causes it)."""
@@ -180,6 +199,34 @@ def pressed(page, label: str, key: str, times: int = 1) -> None:
     t0 = page.evaluate("() => performance.now()")
     press(page, label, key, times)
     settle(page, since=t0)
+
+
+# Every card's label, number, change and caption: its text, whether it is cut (wider
+# than its box, or ending in an ellipsis) and whether it sticks out of its card.
+CARD_TEXT = """() => [...document.querySelectorAll('[class*="st-key-card_"]')].flatMap(card => {
+    const box = card.getBoundingClientRect();
+    return [...card.querySelectorAll(
+        '[data-testid="stMetricLabel"] p, [data-testid="stMetricValue"] *, ' +
+        '[data-testid="stMetricDelta"] div, [data-testid="stCaptionContainer"] p')]
+      .filter(e => e.children.length === 0 && e.innerText.trim())
+      .map(e => {
+        const r = e.getBoundingClientRect();
+        return {card: card.className.match(/st-key-(card_[a-z_]+)/)[1], text: e.innerText.trim(),
+                cut: e.scrollWidth > e.clientWidth + 1 || /…$/.test(e.innerText.trim()),
+                outside: r.left < box.left - 1 || r.right > box.right + 1};
+      });
+})"""
+
+
+def card_text(page, until: set[str] = frozenset(), timeout: float = 15) -> list[dict]:
+    """The cards' texts, read once every text in `until` is drawn (the cards' elements are
+    drawn one after another, a moment after the script reports it has finished)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = page.evaluate(CARD_TEXT)
+        if {t["text"] for t in texts} >= until or time.monotonic() > deadline:
+            return texts
+        time.sleep(0.2)
 
 
 def p90(xs) -> float:

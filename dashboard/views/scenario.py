@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import dashboard.calibrated
 from dashboard import charts, controls, deltas, exports, labels, runs, session, state, ui
 from model import InputError, words
 from model.outcomes import OUTCOMES
@@ -41,6 +42,11 @@ base = state.base_scenario(settings.scenario, session.uploads())
 view = runs.view(runs.key(scenario), settings.reps, settings.seed)
 baseline = runs.view(runs.key(base), settings.reps, settings.seed) if settings.overrides else None
 
+# ---- calibrated parameters: a switch, shown when a calibration is at hand (dashboard.calibrated)
+calibration = dashboard.calibrated.switch()
+if calibration is not None:
+    view, baseline = dashboard.calibrated.views(scenario, base, settings, calibration, baseline)
+
 # ---- header: what is being run
 st.markdown(
     f"### {scenario.name} · {settings.reps:,} replications · seed {settings.seed} · "
@@ -70,6 +76,8 @@ changes = (
     else None
 )
 ui.cards(view.summary, changes, f"{scenario.name}'s own values")
+if calibration is not None:
+    dashboard.calibrated.show_intervals(scenario, settings, calibration)
 
 # ---- the tabs: only the open one is drawn (each tab's charts and tables cost the page's
 # every run otherwise); the open tab is kept in the session, so no rerun resets it
