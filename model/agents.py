@@ -194,7 +194,7 @@ class Actor(mesa.Agent):
         """The rules that block options of `decision` now: rule name -> (R x K) mask."""
         return {}
 
-    def choose(self, decision, options, terms, blocked, current, gumbel):
+    def choose(self, decision, options, terms, blocked, current, gumbel, utility=None):
         """The logit choice, unless a player holds this seat and has chosen.
 
         A player's move (`RedlineModel.force`) replaces the draw only where the rules
@@ -202,9 +202,10 @@ class Actor(mesa.Agent):
         for the record either way.
         """
         shape = (self.R, len(options))
-        utility = np.zeros(shape)
-        for v in terms.values():
-            utility += v
+        if utility is None:  # the sum of the terms, unless the caller has it already
+            utility = np.zeros(shape)
+            for v in terms.values():
+                utility += v
         if self.model.trace_ids:  # the record reads each term per replication and option
             terms = {k: np.broadcast_to(v, shape) for k, v in terms.items()}
         allowed = allowed_mask(blocked, current, len(options))
@@ -901,7 +902,9 @@ class Seoul(Actor):
         # month says what Seoul chose, not what a vote it never called would have done. The
         # choice is the same either way: the wish is still the best option left open.
         blocked["assembly_approval"] = self.rule_assembly_approval() & (refused | cooling)[:, None]
-        self.rung = self.choose("assistance", SEOUL_RUNGS, terms, blocked, self.rung, gumbel)
+        self.rung = self.choose(
+            "assistance", SEOUL_RUNGS, terms, blocked, self.rung, gumbel, utility
+        )
         m.trace_vote(self.motion, self.tabled, self.passed, self.yes_votes)
 
         self.max_rung = np.maximum(self.max_rung, self.rung)

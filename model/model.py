@@ -37,6 +37,23 @@ for _cls in ACTOR_CLASSES:
     for _decision, _options in _cls.DECISIONS.items():
         _start = sum(s.stop - s.start for s in _SHOCKS.values())
         _SHOCKS[(_cls.name, _decision)] = slice(_start, _start + len(_options))
+_BELOW_ONE = np.nextafter(1.0, 0.0)
+
+
+def gumbel(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
+    """Standard Gumbel draws, the values of `rng.gumbel(size=size)` to the last bit or two
+    (numpy's own method: -log(-log(1 - U)) from the same uniforms) at a quarter of its time:
+    numpy's Gumbel calls the C library's log twice per draw, this calls numpy's vectorised
+    log on the whole array. The month's noise was a sixth of a run's time."""
+    u = rng.random(size=size)
+    np.subtract(1.0, u, out=u)
+    np.minimum(u, _BELOW_ONE, out=u)  # numpy redraws U = 0, whose Gumbel is infinite
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    np.log(u, out=u)
+    return np.negative(u, out=u)
+
+
 SHOCK_WIDTH = sum(s.stop - s.start for s in _SHOCKS.values())
 
 # Per-month series recorded for every replication (name -> dtype).
@@ -235,7 +252,7 @@ class RedlineModel(mesa.Model):
             "votes": [],
         }
         cf_draw = self.rng.random(self.reps)  # drawn first so common random numbers hold
-        self._shocks = self.rng.gumbel(size=(self.reps, SHOCK_WIDTH))  # every choice's noise
+        self._shocks = gumbel(self.rng, (self.reps, SHOCK_WIDTH))  # every choice's noise
         self.pyongyang.month_start_troops = self.pyongyang.troops.copy()
         shocks = self.apply_injects(self.injects.get(t, []))
         self.ceasefire = self.ceasefire | (cf_draw < self.params.war.ceasefire_hazard)
