@@ -343,7 +343,8 @@ class Pyongyang(Actor):
         self.combat_months = self.combat_months + fighting
 
         # Provocations on the Peninsula, emboldened by Russian backing (seok-6).
-        backing = reward + q.treaty_backing * m.treaty + q.troop_backing * self.troops / 2
+        p = self.p.pyongyang  # (R,) values for per-replication arithmetic
+        backing = reward + p.treaty_backing * m.treaty + p.troop_backing * self.troops / 2
         terms = {
             "emboldened": q.provocation_weight * backing[:, None] * np.array([0.0, 1.0]),
             "restraint": -q.provocation_restraint * np.array([0.0, 1.0]),
@@ -749,9 +750,8 @@ class Seoul(Actor):
     def rule_corresponding_measures(self, threat: np.ndarray) -> np.ndarray:
         """A rung above non-lethal support needs the cooperation level that justifies it
         (or an atrocity), with NATO engaged (asmolov-11, seok-10)."""
-        q = self.p.seoul
         k = np.arange(6)[None, :]
-        justified = threat[:, None] >= q.cooperation_per_rung * np.asarray(k - 1)
+        justified = threat[:, None] >= self.k.seoul.cooperation_per_rung * (k - 1)
         justified = justified | (self.intolerable_left > 0)[:, None]
         coordinated = (self.model.nato.rung >= 1)[:, None]
         rising = k > self.rung[:, None]
@@ -848,7 +848,7 @@ class Seoul(Actor):
         return {
             "threat_response": q.threat_weight * (self.threat_factor * threat)[:, None] * level,
             "alliance_pressure": q.alliance_weight * pull * level,
-            "ukraine_situation": q.shortage_weight * self.p.war.ukraine_shortage * war * level,
+            "ukraine_situation": q.shortage_weight * self.k.war.ukraine_shortage * war * level,
             "right_to_do_the_same": q.sanctions_breach_weight * shipping[:, None] * lethal,
             "domestic_cost": -q.domestic_cost_weight
             * (self.domestic_factor * mood)[:, None]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -236,3 +237,57 @@ def test_same_inputs_and_seed_give_the_same_worlds(sc, seed):
     for name in a.series:
         assert np.array_equal(a.series[name], b.series[name]), name
     pd.testing.assert_frame_equal(a.outcomes, b.outcomes)
+
+
+@pytest.mark.parametrize("scenario", ["november-2024", "red-line", "july-2024"])
+def test_every_parameter_as_a_per_replication_array_gives_the_scalar_run(scenario):
+    """Sweeps pass a parameter as one value per replication ((R,) for state arithmetic,
+    (R, 1) for per-option terms). Passing every parameter that way, each at its scalar
+    value, must change nothing: a formula that mixes the two shapes builds an R x R table
+    (one replication's numbers read into another's, or an allocation of terabytes in a
+    large block) and shows here as a difference or a crash."""
+    from model.parameters import SPECS, get
+    from model.simulation import simulate_outcomes
+
+    sc = load_scenario(scenario)
+    reps = 97  # odd, and unlike any ladder's length, so no accidental broadcast fits
+    varying = {
+        name: np.full(reps, get(sc.parameters, name))
+        for name, spec in SPECS.items()
+        if name != "horizon_months"
+    }
+    scalar = simulate_outcomes(sc, reps, 11)
+    arrays = simulate_outcomes(sc, reps, 11, varying=varying)
+    pd.testing.assert_frame_equal(scalar, arrays)
+
+
+def test_replications_are_independent_when_every_parameter_varies():
+    """Each replication reads only its own parameters: with every numeric parameter given a
+    different value in each replication, replication i's month-by-month record (every
+    decision's odds over every option and the terms behind them, every vote) matches a run
+    in which all replications take replication i's values (the draws are the same, by
+    position). A formula that reads another replication's state or parameters (a mean
+    over the ensemble, a broadcast across it) changes the odds here even where it changes
+    no choice."""
+    from model.parameters import SPECS, get
+
+    sc = load_scenario("november-2024")
+    reps, rng = 41, np.random.default_rng(5)
+    varying = {}
+    for name, spec in SPECS.items():
+        if name == "horizon_months" or spec.kind is bool:
+            continue
+        base = float(get(sc.parameters, name))
+        values = rng.uniform(max(spec.lo, 0.5 * base), min(spec.hi, 1.5 * base), reps)
+        varying[name] = np.rint(values).astype(int) if spec.kind is int else values
+
+    def record(values, i):
+        model = RedlineModel(sc, reps, 4, trace=[i], varying=values)
+        model.run()
+        model.release()
+        return model.log
+
+    for i in (0, 17, 40):
+        mixed = record(varying, i)
+        assert len({str(m["decisions"]) for m in mixed}) > 1
+        assert mixed == record({n: np.full(reps, v[i]) for n, v in varying.items()}, i)
