@@ -140,15 +140,30 @@ def run(
             "random numbers) for the interval from parameters",
         ),
     ] = 100,
+    posterior: Annotated[
+        bool,
+        typer.Option(
+            "--posterior",
+            help="with --calibrated: draw from the calibration's ABC-SMC posterior "
+            "(`redline calibrate-abc`), each set with its posterior probability, instead of "
+            "its surviving sets",
+        ),
+    ] = False,
 ):
     """Run an ensemble and print each outcome's probability."""
     from .outputs import write_run
     from .simulation import simulate
 
+    if posterior and calibrated is None:
+        raise InputError(
+            "--posterior without --calibrated",
+            field="--posterior",
+            allowed="--calibrated DIR --posterior (DIR refined by `redline calibrate-abc`)",
+        )
     overrides = overrides_from(set_)
     sc = load_scenario(scenario, overrides)
     if calibrated is not None:
-        _run_calibrated(sc, reps, seed, overrides, out, calibrated, parameter_sets)
+        _run_calibrated(sc, reps, seed, overrides, out, calibrated, parameter_sets, posterior)
         return
     bar, tick = (
         _progress(sc.horizon_months, "months")
@@ -171,7 +186,7 @@ def run(
         out_console.print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
 
 
-def _run_calibrated(sc, reps, seed, overrides, out, where, sets) -> None:
+def _run_calibrated(sc, reps, seed, overrides, out, where, sets, posterior=False) -> None:
     """`redline run --calibrated`: every world with its own surviving set, two intervals."""
     from .calibration.calibrated import check_sets, load_calibration, run_calibrated
     from .outputs import write_run
@@ -180,7 +195,7 @@ def _run_calibrated(sc, reps, seed, overrides, out, where, sets) -> None:
     check_size(reps, sc.horizon_months)
     check_seed(seed)
     check_sets(sets)
-    cal = load_calibration(where)
+    cal = load_calibration(where, posterior=posterior)
     run = run_calibrated(sc, reps, seed, cal, keep=overrides, sets=sets)
     res = run.result
     out_console.print(
@@ -192,10 +207,12 @@ def _run_calibrated(sc, reps, seed, overrides, out, where, sets) -> None:
     )
     for line in [cal.words(), *run.notes]:
         out_console.print(line, highlight=False, soft_wrap=True)
+    kind = "surviving set" if cal.weights is None else "posterior set, drawn by its probability"
     out_console.print(
         "Monte Carlo 95%: Wilson interval of the share of worlds (each world with its own "
-        f"surviving set). Parameters 95%: the 2.5% to 97.5% range of the probability over "
-        f"{len(run.sets)} surviving sets, {run.set_reps} replications each, same random numbers.",
+        f"{kind}). Parameters 95%: the 2.5% to 97.5% range of the probability over "
+        f"{len(run.sets)} {kind.split(',')[0]}s, {run.set_reps} replications each, same random "
+        "numbers.",
         highlight=False,
         soft_wrap=True,
     )

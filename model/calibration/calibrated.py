@@ -14,6 +14,11 @@ seed alone). Over the ensemble the worlds then carry parameter uncertainty as we
 chance, and the share of worlds in which an event happens is its probability averaged
 over the surviving sets; its Wilson interval is the Monte Carlo one.
 
+A calibration refined by ABC-SMC (`redline calibrate-abc`, model.calibration.abc) also
+holds posterior.parquet, weighted parameter sets; `load_calibration(..., posterior=True)`
+reads those instead, and each replication then draws a particle with its weight's
+probability from the same stream (the survivors stay the default).
+
 The interval from parameters (`parameter_interval`) says how much that probability
 depends on which surviving set is true: SETS sets drawn without replacement (stream
 `SeedSequence([seed, SETS_TAG])`) each run with SET_REPS replications and the same seed,
@@ -42,6 +47,7 @@ from ..simulation import Result, simulate, simulate_outcomes, summarize
 
 MANIFEST = "manifest.json"
 SURVIVORS = "survivors.parquet"
+POSTERIOR = "posterior.parquet"
 DRAW_TAG = 0xCA11B  # the draw's stream: apart from the model's, the sweeps' and the waves'
 SETS_TAG = 0xCA11C  # the sets behind the interval from parameters
 CHUNK = 1 << 16  # replications per draw stream (so a block draws only its own)
@@ -53,12 +59,18 @@ SHIPPED_NAME = "record"  # the shipped calibration: calibration/record/
 
 @dataclass(frozen=True)
 class Calibration:
-    """A finished calibration: its surviving parameter sets and where they came from."""
+    """A finished calibration: the parameter sets worlds draw from and where they came from.
+
+    `survivors` holds the surviving sets, or with `source` "posterior" the ABC-SMC
+    posterior's particles, whose `weights` (summing to 1) say how likely each is drawn.
+    """
 
     path: Path
     manifest: dict
     manifest_sha256: str
-    survivors: pd.DataFrame  # one column per free parameter, one row per surviving set
+    survivors: pd.DataFrame  # one column per free parameter, one row per set
+    weights: np.ndarray | None = None  # the posterior's; None: every survivor alike
+    source: str = "survivors"  # or "posterior"
 
     @property
     def names(self) -> list[str]:
@@ -69,7 +81,19 @@ class Calibration:
         return len(self.survivors)
 
     def medians(self) -> dict[str, float]:
-        return {n: float(self.survivors[n].median()) for n in self.names}
+        if self.weights is None:
+            return {n: float(self.survivors[n].median()) for n in self.names}
+        return {
+            n: float(
+                np.quantile(
+                    self.survivors[n].to_numpy(dtype=float),
+                    0.5,
+                    weights=self.weights,
+                    method="inverted_cdf",
+                )
+            )
+            for n in self.names
+        }
 
     def describe(self) -> dict:
         m = self.manifest
@@ -77,7 +101,8 @@ class Calibration:
         return {
             "directory": str(self.path),
             "manifest_sha256": self.manifest_sha256,
-            "survivors": self.size,
+            "survivors" if self.source == "survivors" else "posterior_particles": self.size,
+            "drawn_from": SURVIVORS if self.source == "survivors" else POSTERIOR,
             "parameters": self.names,
             "targets_file": t.get("file"),
             "targets_sha256": t.get("sha256"),
@@ -92,10 +117,13 @@ class Calibration:
         made = f"redline {self.manifest.get('package_version')}" + (
             f", commit {commit[:10]}" if commit else ""
         )
-        return (
-            f"calibrated parameters from {self.path} ({self.size:,} surviving sets of "
-            f"{len(self.names)} weights; made by {made})"
-        )
+        sets = f"{self.size:,} surviving sets of {len(self.names)} weights"
+        if self.source == "posterior":
+            sets = (
+                f"the ABC-SMC posterior: {self.size:,} sets of {len(self.names)} weights, each "
+                "drawn with its posterior probability"
+            )
+        return f"calibrated parameters from {self.path} ({sets}; made by {made})"
 
 
 def calibration_names() -> list[str]:
@@ -123,11 +151,14 @@ def resolve_calibration(name_or_path: str | os.PathLike) -> Path:
     )
 
 
-def load_calibration(name_or_path: str | os.PathLike, targets=None) -> Calibration:
+def load_calibration(
+    name_or_path: str | os.PathLike, targets=None, posterior: bool = False
+) -> Calibration:
     """Read a finished calibration; refuse one this redline cannot use.
 
     `targets` (a model.calibration.Targets): the calibration must have been made against
-    that very file (its sha256 is in the manifest).
+    that very file (its sha256 is in the manifest). `posterior`: read the weighted sets of
+    its ABC-SMC refinement (posterior.parquet) instead of the survivors.
     """
     from .. import __version__
     from .engine import FORMAT, KIND
@@ -206,6 +237,16 @@ def load_calibration(name_or_path: str | os.PathLike, targets=None) -> Calibrati
                 allowed="parameter names from `redline sources`",
             )
     spath = path / SURVIVORS
+    if posterior:
+        spath = path / POSTERIOR
+        if (manifest.get("abc") or {}).get("status") != "complete" or not spath.is_file():
+            raise InputError(
+                "this calibration has no finished ABC-SMC posterior (posterior.parquet)",
+                file=str(path),
+                field="--posterior",
+                allowed="a calibration refined by `redline calibrate-abc DIR`, or leave "
+                "--posterior out to draw from the survivors",
+            )
     if not spath.is_file():
         raise InputError(
             "survivors.parquet is missing",
@@ -219,7 +260,7 @@ def load_calibration(name_or_path: str | os.PathLike, targets=None) -> Calibrati
         raise InputError(
             f"not a Parquet table ({type(exc).__name__})",
             file=str(spath),
-            allowed="survivors.parquet as written",
+            allowed=f"{spath.name} as written",
         ) from None
     missing = [n for n in free if n not in table.columns]
     if missing:
@@ -240,7 +281,25 @@ def load_calibration(name_or_path: str | os.PathLike, targets=None) -> Calibrati
             raise InputError(
                 detail, file=str(spath), field=name, allowed=SPECS[name].allowed()
             ) from None
-    return Calibration(path, manifest, hashlib.sha256(raw).hexdigest(), pd.DataFrame(columns))
+    weights = None
+    if posterior:
+        w = table["weight"].to_numpy(dtype=float) if "weight" in table.columns else None
+        if w is None or not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+            raise InputError(
+                "the weights are missing, negative or not numbers",
+                file=str(spath),
+                field="weight",
+                allowed="posterior.parquet as `redline calibrate-abc` wrote it",
+            )
+        weights = w / w.sum()
+    return Calibration(
+        path,
+        manifest,
+        hashlib.sha256(raw).hexdigest(),
+        pd.DataFrame(columns),
+        weights,
+        "posterior" if posterior else "survivors",
+    )
 
 
 # --- drawing worlds' parameters -----------------------------------------------------------
@@ -251,12 +310,15 @@ class ParameterDraw:
     """Which surviving set each replication takes, and the values that gives.
 
     Small and picklable: a sweep's block carries it to any worker, which draws its own
-    replications' sets (`varying(rep_start, rep_stop, points)`).
+    replications' sets (`varying(rep_start, rep_stop, points)`). With `weights` (an
+    ABC-SMC posterior) a set is drawn with its weight's probability.
     """
 
-    values: dict  # parameter name -> the survivors' values, in survivor order
+    values: dict  # parameter name -> the sets' values, in the file's order
     seed: int
     kept: tuple = ()  # calibrated parameters left as the scenario or design sets them
+    weights: np.ndarray | None = None  # None: every set alike
+    row: str = "survivor"  # what a set's number is called in the tables ("particle")
 
     @property
     def size(self) -> int:
@@ -269,7 +331,11 @@ class ParameterDraw:
         while j < stop:
             c = j // CHUNK
             rng = np.random.default_rng(np.random.SeedSequence([self.seed, DRAW_TAG, c]))
-            chunk = rng.integers(0, self.size, CHUNK)
+            chunk = (
+                rng.integers(0, self.size, CHUNK)
+                if self.weights is None
+                else rng.choice(self.size, CHUNK, p=self.weights)
+            )
             upto = min(stop, (c + 1) * CHUNK)
             out[j - start : upto - start] = chunk[j - c * CHUNK : upto - c * CHUNK]
             j = upto
@@ -287,15 +353,23 @@ class ParameterDraw:
         for name, values in self.values.items():
             h.update(name.encode())
             h.update(np.ascontiguousarray(values).tobytes())
+        if self.weights is not None:
+            h.update(b"weights")
+            h.update(np.ascontiguousarray(self.weights).tobytes())
         return h.hexdigest()
 
     def describe(self) -> dict:
+        pick = (
+            f"default_rng.integers(0, survivors, {CHUNK})"
+            if self.weights is None
+            else f"default_rng.choice(particles, {CHUNK}, p=weights)"
+        )
         return {
             "parameters": list(self.values),
             "kept": list(self.kept),
             "seed": self.seed,
-            "rule": f"replication j takes survivor SeedSequence([seed, {DRAW_TAG:#x}, j // "
-            f"{CHUNK}]) -> default_rng.integers(0, survivors, {CHUNK})[j % {CHUNK}]",
+            "rule": f"replication j takes {self.row} SeedSequence([seed, {DRAW_TAG:#x}, j // "
+            f"{CHUNK}]) -> {pick}[j % {CHUNK}]",
         }
 
 
@@ -303,7 +377,10 @@ def draw(calibration: Calibration, seed: int, keep=()) -> ParameterDraw:
     """The draw for a run or sweep with this seed; parameters in `keep` are not drawn."""
     keep = set(keep)
     values = {n: calibration.survivors[n].to_numpy() for n in calibration.names if n not in keep}
-    return ParameterDraw(values, int(seed), tuple(n for n in calibration.names if n in keep))
+    kept = tuple(n for n in calibration.names if n in keep)
+    if calibration.weights is None:
+        return ParameterDraw(values, int(seed), kept)
+    return ParameterDraw(values, int(seed), kept, calibration.weights, "particle")
 
 
 def set_by_injects(scenario: Scenario) -> set[str]:
@@ -327,7 +404,7 @@ class CalibratedRun:
     def parameters_frame(self) -> pd.DataFrame:
         """replication -> survivor and the values it drew (parameters.parquet)."""
         r = self.result.reps
-        frame = pd.DataFrame({"replication": np.arange(r), "survivor": self.draw.indices(0, r)})
+        frame = pd.DataFrame({"replication": np.arange(r), self.draw.row: self.draw.indices(0, r)})
         for name, values in self.draw.varying(0, r).items():
             frame[name] = values
         return frame
@@ -342,8 +419,12 @@ class CalibratedRun:
                     "sets": len(self.sets),
                     "replications_per_set": self.set_reps,
                     "quantiles": list(QUANTILES),
-                    "rule": "sets drawn without replacement from SeedSequence([seed, "
-                    f"{SETS_TAG:#x}]); each run with the run's seed (common random numbers); "
+                    "rule": (
+                        "sets drawn without replacement"
+                        if self.draw.weights is None
+                        else "particles drawn by weight, with replacement,"
+                    )
+                    + f" from SeedSequence([seed, {SETS_TAG:#x}]); each run with the run's seed (common random numbers); "
                     "the interval is their probabilities' 2.5% to 97.5% range less their "
                     "mean, around the run's probability, within 0 to 1 "
                     "(parameter_sets.parquet holds each set's probabilities)",
@@ -356,17 +437,21 @@ def parameter_interval(
     scenario: Scenario, pdraw: ParameterDraw, seed: int, sets: int = SETS, reps: int = SET_REPS
 ) -> pd.DataFrame:
     """Each of `sets` surviving sets run with `reps` replications and the same seed: one
-    row per set (its survivor number and each outcome's probability)."""
+    row per set (its survivor number and each outcome's probability). From a posterior
+    the sets are drawn by weight, with replacement."""
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), SETS_TAG]))
     n = pdraw.size
-    chosen = rng.choice(n, size=sets, replace=sets > n)
+    if pdraw.weights is None:
+        chosen = rng.choice(n, size=sets, replace=sets > n)
+    else:
+        chosen = rng.choice(n, size=sets, replace=True, p=pdraw.weights)
     rows = []
     for k in chosen:
         varying = {
             name: coerce_column(name, np.full(reps, v[k])) for name, v in pdraw.values.items()
         }
         out = simulate_outcomes(scenario, reps, seed, varying=varying)
-        rows.append({"survivor": int(k), **{o: float(out[o].mean()) for o in OUTCOMES}})
+        rows.append({pdraw.row: int(k), **{o: float(out[o].mean()) for o in OUTCOMES}})
     return pd.DataFrame(rows)
 
 
@@ -430,6 +515,7 @@ __all__ = [
     "Calibration",
     "CalibratedRun",
     "DRAW_TAG",
+    "POSTERIOR",
     "ParameterDraw",
     "SETS",
     "SET_REPS",

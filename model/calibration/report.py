@@ -4,7 +4,9 @@ waves.parquet holds every point of every wave with each fit target's estimate, M
 Carlo variance and implausibility; survivors.parquet the last wave's surviving parameter
 sets with the held-out targets' figures beside them. The report says, in words, how much
 each wave ruled out, which range of each parameter survives, and how well the survivors
-meet the targets, the held-out ones above all. Every file goes to a temporary name first.
+meet the targets, the held-out ones above all. A refinement by ABC-SMC (`abc`) adds a
+section (its populations, and each parameter's posterior beside its surviving range) and
+report-abc.png. Every file goes to a temporary name first.
 """
 
 from __future__ import annotations
@@ -60,7 +62,29 @@ def write_outputs(out, targets: Targets, settings, manifest, tables, survivors, 
     table = survivors_table(survivors, held)
     write_parquet(table, out / "survivors.parquet")
     plot(out / "report.png", targets, settings, manifest, table)
-    write_text(markdown(targets, settings, manifest, tables, table), out / "report.md")
+    posterior = out / "posterior.parquet"
+    refined = (manifest.get("abc") or {}).get("status") == "complete" and posterior.is_file()
+    write_text(
+        markdown(
+            targets,
+            settings,
+            manifest,
+            tables,
+            table,
+            pd.read_parquet(posterior) if refined else None,
+        ),
+        out / "report.md",
+    )
+
+
+def write_abc_outputs(out, targets: Targets, manifest, survivors, posterior) -> None:
+    """After a refinement: report-abc.png, and report.md again with its section."""
+    from .engine import settings_for
+
+    out = Path(out)
+    settings = settings_for({}, manifest)
+    plot_abc(out / "report-abc.png", targets, manifest, survivors, posterior)
+    write_text(markdown(targets, settings, manifest, None, survivors, posterior), out / "report.md")
 
 
 # --- the Markdown report ------------------------------------------------------------------
@@ -77,7 +101,14 @@ def _num(v: float) -> str:
     return f"{v:.3g}"
 
 
-def markdown(targets: Targets, settings, manifest: dict, tables, table: pd.DataFrame) -> str:
+def markdown(
+    targets: Targets,
+    settings,
+    manifest: dict,
+    tables,
+    table: pd.DataFrame,
+    posterior: pd.DataFrame | None = None,
+) -> str:
     s = settings
     waves = [manifest["waves"][f"wave {w}"] for w in range(1, s.waves + 1)]
     seconds = sum(w.get("seconds", 0.0) for w in waves)
@@ -182,6 +213,10 @@ def markdown(targets: Targets, settings, manifest: dict, tables, table: pd.DataF
         "The estimate that rules a set out is given without Monte Carlo noise, which widens "
         "the band a little for noisy estimates.",
         "",
+    ]
+    if posterior is not None:
+        lines += abc_section(targets, manifest, table, posterior)
+    lines += [
         "## Files",
         "",
         "- `survivors.parquet`: the surviving parameter sets, with every target's estimate, "
@@ -191,9 +226,180 @@ def markdown(targets: Targets, settings, manifest: dict, tables, table: pd.DataF
         "- `manifest.json`: versions, the targets file's hash, seeds, settings and each wave's "
         "figures; `waves/`: each wave's design, block plan and block files",
         "- `report.png`: the share ruled out per wave, the surviving ranges and the held-out fit",
+        *(
+            [
+                "- `posterior.parquet`: the ABC-SMC posterior, one row per particle of the last "
+                "population: its parameters, its weight (its posterior probability; they sum "
+                "to 1), its largest implausibility and each fit target's estimate, variance and "
+                "implausibility",
+                "- `abc-history.db`: pyabc's history of every population (SQLite; "
+                "`pyabc.History('sqlite:///abc-history.db')` reads it)",
+                "- `report-abc.png`: epsilon per population, and each parameter's posterior "
+                "within its surviving range",
+            ]
+            if posterior is not None
+            else []
+        ),
         "",
     ]
     return "\n".join(lines)
+
+
+# --- the refinement by ABC-SMC --------------------------------------------------------------
+
+
+def weighted_quantiles(values, weights, qs) -> np.ndarray:
+    """Quantiles of a weighted sample (the inverse of its weighted distribution)."""
+    return np.quantile(
+        np.asarray(values, dtype=float), qs, weights=np.asarray(weights), method="inverted_cdf"
+    )
+
+
+def abc_section(targets: Targets, manifest: dict, table: pd.DataFrame, posterior) -> list[str]:
+    abc = manifest["abc"]
+    s = abc["settings"]
+    pops = abc["populations"]
+    w = posterior["weight"].to_numpy()
+    prior = abc["prior"]
+    rows = []
+    for f in targets.free:
+        low, med, high = weighted_quantiles(posterior[f.name], w, [LOW, 0.5, HIGH])
+        p = prior[f.name]
+        held = "held at" in p
+        span = 0.0 if held else p["high"] - p["low"]
+        rows.append(
+            {
+                "parameter": f.name,
+                "surviving range (the prior)": f"held at {_num(p['held at'])}"
+                if held
+                else f"{_num(p['low'])} to {_num(p['high'])}",
+                "posterior median": _num(med),
+                "posterior 90% range": f"{_num(low)} to {_num(high)}",
+                "share of the surviving range": "-" if held else f"{(high - low) / span:.0%}",
+                "survivors' median": _num(float(table[f.name].median())),
+            }
+        )
+    fits = []
+    for t in targets.fit:
+        est = posterior[f"estimate: {t.name}"]
+        lo, med, hi = weighted_quantiles(est, w, [LOW, 0.5, HIGH])
+        fits.append(
+            {
+                "target": t.name,
+                "observed": t.observation(),
+                "posterior's estimate (median; 5% to 95%)": f"{_num(med)}; {_num(lo)} to "
+                f"{_num(hi)}",
+                "survivors' estimate (median)": _num(float(table[f"estimate: {t.name}"].median())),
+            }
+        )
+    ess = abc["posterior"]["effective_sample_size"]
+    seconds = sum(p.get("seconds") or 0.0 for p in pops)
+    return [
+        "## Refinement by ABC-SMC",
+        "",
+        f"ABC-SMC (pyabc {abc.get('pyabc')}) inside the surviving region: up to "
+        f"{s['populations']} populations of {s['size']:,} particles; each particle an ensemble "
+        f"of {s['replications']:,} replications of every scenario the fit targets read; seed "
+        f"{s['seed']}; minimum epsilon {s['min_epsilon']:g}. The prior is uniform on each "
+        "parameter's surviving range (the survivors' smallest to largest value, within the "
+        "register's range). The distance is a particle's largest implausibility over the fit "
+        "targets, the measure the waves rule sets out by; the held-out targets take no part. "
+        f"Population 0 accepts at the cut-off ({manifest['settings']['cutoff']:g}); each later "
+        "one at the weighted median of the previous population's distances (pyabc's "
+        f"QuantileEpsilon), never below the minimum. Stopped: {abc.get('stopped', '-')}.",
+        "",
+        _md(
+            pd.DataFrame(
+                [
+                    {
+                        "population": p["population"],
+                        "epsilon": f"{p['epsilon']:.3g}",
+                        "accepted": f"{p['particles']:,}",
+                        "model runs": f"{p['model_runs']:,}",
+                        "acceptance rate": f"{p['acceptance_rate']:.0%}",
+                        "effective sample size": f"{p['effective_sample_size']:,.0f}",
+                    }
+                    for p in pops
+                ]
+            )
+        ),
+        "",
+        f"The posterior is the last population's {len(posterior):,} weighted particles "
+        f"(posterior.parquet; effective sample size {ess:,.0f}); {abc.get('model_runs', 0):,} "
+        f"model runs in all, {seconds:,.1f} s.",
+        "",
+        _md(pd.DataFrame(rows)),
+        "",
+        "The fit targets under the posterior:",
+        "",
+        _md(pd.DataFrame(fits)),
+        "",
+        "The held-out targets are not run again for the posterior. `redline run SCENARIO "
+        "--calibrated DIR --posterior` draws each world's weights from the posterior, each set "
+        "with its posterior probability.",
+        "",
+    ]
+
+
+def plot_abc(target: Path, targets: Targets, manifest: dict, table, posterior) -> Path:
+    """Epsilon per population, and each parameter's posterior within its surviving range."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    abc = manifest["abc"]
+    pops = abc["populations"]
+    d = len(targets.free)
+    w = posterior["weight"].to_numpy()
+    fig, axes = plt.subplots(
+        2, 1, figsize=(9, 4.5 + 0.3 * d), gridspec_kw={"height_ratios": [2, 1 + 0.3 * d]}
+    )
+    ax = axes[0]
+    x = [p["population"] for p in pops]
+    bars = ax.bar([str(v) for v in x], [p["epsilon"] for p in pops], color="#2166ac")
+    for bar, p in zip(bars, pops):
+        ax.annotate(
+            f"{p['acceptance_rate']:.0%} accepted",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize="small",
+        )
+    ax.axhline(abc["settings"]["min_epsilon"], color="#b2182b", linestyle="--", linewidth=1)
+    ax.set_xlabel("population")
+    ax.set_ylabel("epsilon (largest implausibility)")
+    ax.set_ylim(0, max(p["epsilon"] for p in pops) * 1.2)
+    ax.set_title("Epsilon of each population (dashed: the minimum) and its acceptance rate")
+
+    ax = axes[1]
+    y = np.arange(d)[::-1]
+    for yi, f in zip(y, targets.free):
+        span = f.high - f.low
+
+        def unit(v, f=f, span=span):
+            return (np.asarray(v, dtype=float) - f.low) / span
+
+        ax.barh(yi, 1.0, color="#dddddd", height=0.6)
+        s = unit(table[f.name])
+        ax.barh(yi, s.max() - s.min(), left=s.min(), color="#92c5de", height=0.6)
+        lo, med, hi = unit(weighted_quantiles(posterior[f.name], w, [LOW, 0.5, HIGH]))
+        ax.barh(yi, max(hi - lo, 1e-3), left=lo, color="#2166ac", height=0.6)
+        ax.plot([med], [yi], marker="|", color="white", markersize=12)
+        ax.text(1.01, yi, f"{_num(f.low)} to {_num(f.high)}", va="center", fontsize="x-small")
+    ax.set_yticks(y, [f.name for f in targets.free], fontsize="small")
+    ax.set_xlim(0, 1.25)
+    ax.set_xticks([0, 0.5, 1], ["low end", "middle", "high end"])
+    ax.set_title(
+        "Each parameter in the range searched (grey): the surviving range, ABC-SMC's prior "
+        "(light blue),\nthe posterior's middle 90% (blue) and its median (white)",
+        fontsize="medium",
+    )
+    fig.tight_layout()
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    return target
 
 
 # --- the figure -------------------------------------------------------------------------------
@@ -282,4 +488,15 @@ def plot(target: Path, targets: Targets, settings, manifest: dict, table: pd.Dat
     return target
 
 
-__all__ = ["markdown", "plot", "survivors_table", "target_fit", "write_outputs", "write_waves"]
+__all__ = [
+    "abc_section",
+    "markdown",
+    "plot",
+    "plot_abc",
+    "survivors_table",
+    "target_fit",
+    "weighted_quantiles",
+    "write_abc_outputs",
+    "write_outputs",
+    "write_waves",
+]
