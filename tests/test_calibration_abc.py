@@ -55,7 +55,7 @@ targets:
     role: held-out
 """
 ABC_ARGS = ["--populations", "3", "--size", "8", "--reps", "20", "--seed", "3", "--workers", "1"]
-ABC_SETTINGS = {"populations": 3, "size": 8, "replications": 20, "seed": 3}
+ENSEMBLE_MISS = (("estimate", -99.0), ("variance", 0.0))
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +158,23 @@ def test_the_prior_is_the_surviving_range_within_the_register():
     counts = abc.Range("n", int, 2, 4, (0, 9))
     assert counts.width() == 3  # the last integer gets a whole unit, like the others
     assert [counts.value(x) for x in (2.0, 2.99, 3.5, 4.999, 5.0)] == [2, 2, 3, 4, 4]
+
+
+def test_progress_reports_each_population_to_its_size(refined, calibration, tmp_path):
+    directory, _ = refined
+    seen = []
+
+    def record(label, accepted, size, runs):
+        seen.append((label, accepted, size, runs))
+
+    settings = {"populations": 3, "size": 8, "replications": 20, "seed": 3}
+    abc.refine(copy(calibration, tmp_path / "p"), None, settings, workers=1, progress=record)
+    labels = list(dict.fromkeys(label for label, *_ in seen))
+    pops = json.loads((directory / "manifest.json").read_text())["abc"]["populations"]
+    assert labels == [f"population {p['population']}" for p in pops]
+    for label, p in zip(labels, pops):
+        steps = [(a, n, runs) for lab, a, n, runs in seen if lab == label]
+        assert steps[0] == (0, 8, 0) and steps[-1] == (8, 8, p["model_runs"])
 
 
 # --- determinism ----------------------------------------------------------------------------
@@ -294,6 +311,43 @@ def test_resume_with_another_setting_is_refused(refined, calibration, tmp_path, 
     r = runner.invoke(app, ["calibrate-abc", str(cut), "--resume", "--size", "9"])
     assert r.exit_code == 2 and "--size" in r.output
     assert not (cut / abc.POSTERIOR).exists()
+
+
+def test_a_population_that_needs_too_many_model_runs_is_not_kept(
+    calibration, tmp_path, monkeypatch
+):
+    directory = copy(calibration, tmp_path / "costly")
+    real_population = abc._Refinement.population
+
+    def far_off(self, parameter):  # every target missed by far: nothing is accepted
+        return {f"{k}: {t.name}": v for t in self.targets.fit for k, v in ENSEMBLE_MISS}
+
+    def population(self, t):
+        if t == 1:  # population 1 is given up after 8 / 0.5 = 16 model runs
+            monkeypatch.setattr(abc, "MIN_ACCEPTANCE", 0.5)
+            monkeypatch.setattr(abc.Ensemble, "__call__", far_off)
+        return real_population(self, t)
+
+    monkeypatch.setattr(abc._Refinement, "population", population)
+    r = refine_cli(directory, "--min-epsilon", "0")
+    assert r.exit_code == 0, r.output
+    m = json.loads((directory / "manifest.json").read_text())["abc"]
+    assert m.get("given_up") == 1 and "not kept" in m["stopped"], r.output
+    assert [p["population"] for p in m["populations"]] == [0]
+    assert (posterior(directory)["population"] == 0).all()
+
+
+def test_when_population_0_cannot_be_filled_it_says_so_in_one_line(
+    calibration, tmp_path, monkeypatch
+):
+    directory = copy(calibration, tmp_path / "hopeless")
+    monkeypatch.setattr(abc.LargestImplausibility, "of", lambda self, x: 99.0)
+    monkeypatch.setattr(abc, "MIN_ACCEPTANCE", 0.5)  # give up after 16 model runs
+    r = refine_cli(directory)
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert lines[-1].startswith("error:") and "population 0" in lines[-1], r.output
+    assert not (directory / abc.POSTERIOR).exists()
 
 
 # --- runs that draw from the posterior ----------------------------------------------------------

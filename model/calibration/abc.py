@@ -489,7 +489,7 @@ def refine(
                 "refinement started",
                 file=where,
                 field="abc.fingerprint",
-                allowed="delete abc-history.partial.db to start again",
+                allowed=f"delete {db.name} to start again",
             )
         if before.get("pyabc") != pyabc_version():
             raise InputError(
@@ -497,8 +497,7 @@ def refine(
                 f"and this is pyabc {pyabc_version()} (its sampling may differ)",
                 file=where,
                 field="abc.pyabc",
-                allowed=f"pyabc {before.get('pyabc')}, or delete abc-history.partial.db to "
-                "start again",
+                allowed=f"pyabc {before.get('pyabc')}, or delete {db.name} to start again",
             )
     ranges = prior_ranges(t, survivors)
     if all(r.fixed for r in ranges):
@@ -606,12 +605,12 @@ class _Refinement:
         if abc["status"] != "complete":
             abc["status"] = "running"
         self.write_manifest()
-        import pyabc  # noqa: F401 - its import sets its logger's level: quieten it after
-
-        quiet = logging.getLogger("ABC")
-        previous = quiet.level
-        quiet.setLevel(logging.WARNING)  # the command line prints its own line per population
+        quiet, previous = logging.getLogger("ABC"), None
         try:
+            import pyabc  # noqa: F401 - its import sets its logger's level: quieten it after
+
+            previous = quiet.level
+            quiet.setLevel(logging.WARNING)  # the command line prints a line per population
             stopped = self.populations(abc)
             populations = self.stored()
             if not populations:
@@ -635,7 +634,8 @@ class _Refinement:
             self.end(abc, session, "failed", f"{type(exc).__name__}: {exc}")
             raise
         finally:
-            quiet.setLevel(previous)
+            if previous is not None:
+                quiet.setLevel(previous)
         abc["status"] = "complete"
         abc["finished"] = _now()
         self.end(abc, session, "complete")
@@ -844,12 +844,11 @@ class _Refinement:
 
         frame = self.posterior()
         write_parquet(frame, self.path / POSTERIOR)
-        w = frame["weight"].to_numpy()
         abc["stopped"] = stopped
         abc["posterior"] = {
             "particles": int(len(frame)),
             "population": int(frame["population"].iloc[0]),
-            "effective_sample_size": float(1.0 / np.sum(w * w)),
+            "effective_sample_size": populations[-1]["effective_sample_size"],
             "sha256": _sha256(self.path / POSTERIOR),
         }
         abc["model_runs"] = int(sum(p["model_runs"] for p in populations))
