@@ -67,6 +67,9 @@ INJECT_TYPES: dict[str, tuple[str, str | None]] = {
         "the parameter's own range",
     ),
 }
+# What `injects` was called before redline gave scheduled happenings and outcomes distinct
+# words (issue 8); a scenario or game file that still uses it is refused with the new name.
+OLD_INJECTS_KEY = "events"
 PREFERENCES = ("global-pivotal", "pragmatic")
 _VALUE_RANGE = {
     "technology_transfer": (2, 4),
@@ -277,6 +280,12 @@ def validate(data: Any, origin: str) -> Scenario:
     if not isinstance(data, dict):
         raise InputError(
             "a scenario must be a mapping of keys (name, start, parameters, ...)", file=origin
+        )
+    if OLD_INJECTS_KEY in data:  # a file saved before the rename: say what to do, not "unknown"
+        raise InputError(
+            "this key is now called injects (rename it; the entries are unchanged)",
+            file=origin,
+            field=OLD_INJECTS_KEY,
         )
     try:
         return Scenario.model_validate(data)

@@ -340,6 +340,7 @@ def test_uploading_a_scenario_loads_it(app):
         (b"a: &a [1, 1, 1, 1]\nb: [*a, *a, *a, *a]\n", "aliases"),
         (b"#" * 1_200_000, "at most 1,000,000 bytes"),
         (b"[" * 50_000, "nests too deeply"),
+        (b"name: x\nevents: []\n", "`events`: this key is now called injects (rename it"),
     ],
 )
 def test_a_bad_upload_is_refused_and_changes_nothing(app, data, words):
