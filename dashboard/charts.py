@@ -73,7 +73,7 @@ LADDERS: dict[str, tuple[str, list[str], list[str]]] = {
     ),
 }
 LADDER_COLOURS = {"seoul_rung": BLUE, "moscow_reward_rung": VERMILLION, "moscow_posture": PURPLE}
-TIMING_EVENTS = ["lethal_aid", "relations_collapsed"]  # shown by default
+TIMING_OUTCOMES = ["lethal_aid", "relations_collapsed"]  # shown by default
 TIMING_CHOICES = tuple(OUTCOMES)
 
 
@@ -130,22 +130,23 @@ def ladder_frames(result) -> dict[str, pd.DataFrame]:
 
 
 def timing_frame(
-    outcomes: pd.DataFrame, months: Sequence[str], events: Sequence[str] = TIMING_EVENTS
+    outcomes: pd.DataFrame, months: Sequence[str], names: Sequence[str] = TIMING_OUTCOMES
 ) -> pd.DataFrame:
-    """For each event and month: the share of replications where it first happens then,
-    and the cumulative share by then. Month 0 holds events already true at the start."""
+    """For each outcome in `names` and month: the share of replications where it first
+    happens then, and the cumulative share by then. Month 0 holds outcomes already true at
+    the start."""
     n = len(outcomes)
     rows = []
-    for event in events:
-        col = MONTHS_COLUMNS[event]
-        when = outcomes.loc[outcomes[event], col].astype("int64").to_numpy()
+    for name in names:
+        col = MONTHS_COLUMNS[name]
+        when = outcomes.loc[outcomes[name], col].astype("int64").to_numpy()
         counts = np.bincount(when, minlength=len(months) + 1)[: len(months) + 1]
         cumulative = np.cumsum(counts) / n
         for k in range(len(months) + 1):
             rows.append(
                 {
-                    "event": event,
-                    "title": OUTCOMES[event].label,
+                    "outcome": name,
+                    "title": OUTCOMES[name].label,
                     "months_after_start": k,
                     "month": "start" if k == 0 else months[k - 1],
                     "share": counts[k] / n,
@@ -312,15 +313,15 @@ def _stockpile_template(floor: float, height: int) -> str:
 
 
 def timing_chart(frame: pd.DataFrame, height: int = HEIGHT) -> dict:
-    """When things happen: the share of all replications in which each event first
-    happens in each month (so the bars of one event sum to its probability)."""
-    events = tuple(dict.fromkeys(frame["event"]))
-    return fill(_timing_template(events, height), main=frame[frame["months_after_start"] > 0])
+    """When things happen: the share of all replications in which each outcome first
+    happens in each month (so the bars of one outcome sum to its probability)."""
+    names = tuple(dict.fromkeys(frame["outcome"]))
+    return fill(_timing_template(names, height), main=frame[frame["months_after_start"] > 0])
 
 
 @lru_cache(maxsize=16)
-def _timing_template(events: tuple[str, ...], height: int) -> str:
-    order = [OUTCOMES[e].label for e in events]
+def _timing_template(names: tuple[str, ...], height: int) -> str:
+    order = [OUTCOMES[e].label for e in names]
     return _frozen(
         alt.Chart(alt.NamedData(MAIN))
         .mark_bar(opacity=0.9)
@@ -343,14 +344,14 @@ def _timing_template(events: tuple[str, ...], height: int) -> str:
 
 
 def cumulative_chart(frame: pd.DataFrame, height: int = HEIGHT) -> dict:
-    """Cumulative probability of each event by month."""
-    events = tuple(dict.fromkeys(frame["event"]))
-    return fill(_cumulative_template(events, height), main=frame)
+    """Cumulative probability of each outcome by month."""
+    names = tuple(dict.fromkeys(frame["outcome"]))
+    return fill(_cumulative_template(names, height), main=frame)
 
 
 @lru_cache(maxsize=16)
-def _cumulative_template(events: tuple[str, ...], height: int) -> str:
-    order = [OUTCOMES[e].label for e in events]
+def _cumulative_template(names: tuple[str, ...], height: int) -> str:
+    order = [OUTCOMES[e].label for e in names]
     return _frozen(
         alt.Chart(alt.NamedData(MAIN))
         .mark_line(point=True, strokeWidth=2.5, interpolate="step-after")
@@ -488,16 +489,18 @@ def _compare_lines_template(labels, value, title, y_title, fmt, height) -> str:
     )
 
 
-def compare_timing_chart(frames: Mapping[str, pd.DataFrame], event: str, height: int = 260) -> dict:
-    """Cumulative probability of one event by month, one line per scenario."""
+def compare_timing_chart(
+    frames: Mapping[str, pd.DataFrame], outcome: str, height: int = 260
+) -> dict:
+    """Cumulative probability of one outcome by month, one line per scenario."""
     data = pd.concat(
-        [f[f["event"] == event].assign(label=k) for k, f in frames.items()], ignore_index=True
+        [f[f["outcome"] == outcome].assign(label=k) for k, f in frames.items()], ignore_index=True
     )
-    return fill(_compare_timing_template(tuple(frames), event, height), main=data)
+    return fill(_compare_timing_template(tuple(frames), outcome, height), main=data)
 
 
 @lru_cache(maxsize=64)
-def _compare_timing_template(labels, event, height) -> str:
+def _compare_timing_template(labels, outcome, height) -> str:
     return _frozen(
         alt.Chart(alt.NamedData(MAIN))
         .mark_line(point=True, strokeWidth=2.5, interpolate="step-after")
@@ -509,7 +512,7 @@ def _compare_timing_template(labels, event, height) -> str:
             tooltip=["label:N", "month:O", alt.Tooltip("cumulative:Q", format=".1%")],
         )
         .properties(
-            width=WIDTH, height=height, title=f"{OUTCOMES[event].label}: cumulative probability"
+            width=WIDTH, height=height, title=f"{OUTCOMES[outcome].label}: cumulative probability"
         )
     )
 

@@ -27,7 +27,7 @@ from model.game.engine import SEATS, Game, Option, parse_game
 from model.game.rooms import DEFAULT_DB, Rooms
 from model.narrative import LADDER_SERIES, OPTIONS, page_lines
 from model.outcomes import OUTCOMES
-from model.scenario import EVENT_TYPES, check_name
+from model.scenario import INJECT_TYPES, check_name
 from model.words import ACTOR_NAMES
 
 from . import state
@@ -118,14 +118,14 @@ def file_stem(game: Game, room: str = "") -> str:
 # ---------------------------------------------------------------- facilitator inputs
 
 
-def event_label(kind: str) -> str:
+def inject_label(kind: str) -> str:
     """An inject type in the facilitator's picker: what it does, and what its value means."""
-    text, value = EVENT_TYPES[kind]
+    text, value = INJECT_TYPES[kind]
     return text[:1].upper() + text[1:] + (f" [{value}]" if value else "")
 
 
 def needs_value(kind: str) -> bool:
-    return EVENT_TYPES[kind][1] is not None
+    return INJECT_TYPES[kind][1] is not None
 
 
 def parse_changes(text: str) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def parse_changes(text: str) -> dict[str, Any]:
                 allowed="lines like seoul.public_opposition = 0.5",
             )
         name, value = (p.strip() for p in part.split("=", 1))
-        check_name(name, "custom event")
+        check_name(name, "custom inject")
         try:
             changes[name] = state.parse_value(name, value)
         except InputError as exc:

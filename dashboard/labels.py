@@ -4,7 +4,7 @@ The model names a parameter by its dotted path (``pyongyang.gdp_bn``): the one n
 links, YAML files and ``--set``. A seminar reads words ("North Korea's GDP (US$ bn)").
 `LABELS` holds the words for every parameter (tests/test_dashboard_state.py fails,
 naming it, when one is missing), `UNIT_WORDS` the few units that are model jargon,
-and `error_text` tells an `InputError` with its field, and any parameter or event path
+and `error_text` tells an `InputError` with its field, and any parameter or inject path
 in its message, in words (the dotted name kept in backticks where a person must find
 it in a link or a file). Plain Python, no Streamlit.
 """
@@ -219,7 +219,7 @@ _NAMES = sorted((n for n in SPECS if n != HORIZON), key=len, reverse=True)
 _PARAMETER = re.compile(
     r"(?<![\w.`])(?:parameters\.)?(" + "|".join(re.escape(n) for n in _NAMES) + r")(?![\w`])"
 )
-_EVENT = re.compile(r"(?<![\w.`])events\.(\d+)(?:\.(\w+))?(?![\w`])")
+_INJECT = re.compile(r"(?<![\w.`])injects\.(\d+)(?:\.(\w+))?(?![\w`])")
 FILE_WORDS = {"URL": "Link", "dashboard": "", "sweep": "Sweep"}
 # the run settings a link carries (reps, seed, scenario), with their key in the link
 RUN_WORDS = {
@@ -229,18 +229,18 @@ RUN_WORDS = {
 }
 
 
-def _event(match: re.Match) -> str:
+def _inject(match: re.Match) -> str:
     number = int(match.group(1)) + 1
     part = (match.group(2) or "").replace("_", " ")
-    return f"event {number}'s {part}" if part else f"event {number}"
+    return f"inject {number}'s {part}" if part else f"inject {number}"
 
 
 def in_words(text: str, names: bool = True) -> str:
-    """A message with its parameter names and event paths in words (the keys of a file,
+    """A message with its parameter names and inject paths in words (the keys of a file,
     such as horizon_months in a list of allowed keys, stay as a file has them).
     `names` keeps each parameter's dotted name after its words, in backticks, for a
     person who must find it in a link or a file."""
-    text = _EVENT.sub(_event, text)
+    text = _INJECT.sub(_inject, text)
 
     def parameter(match: re.Match) -> str:
         name = match.group(1)
@@ -270,7 +270,7 @@ def inline(words: str) -> str:
 
 
 def field_words(field: str | None) -> str | None:
-    """The field an error names, in words ('events.0.month' -> "event 1's month")."""
+    """The field an error names, in words ('injects.0.month' -> "inject 1's month")."""
     if not field:
         return None
     if field in SPECS:

@@ -78,7 +78,7 @@ def build_view(res, reps: int, seed: int) -> View:
         months=list(res.months),
         summary=charts.outcome_summary(res),
         ladders=charts.ladder_frames(res),
-        timing=charts.timing_frame(out, res.months, events=list(charts.TIMING_CHOICES)),
+        timing=charts.timing_frame(out, res.months, list(charts.TIMING_CHOICES)),
         assembly=charts.assembly_frame(res),
         stockpile=charts.band_frame(res.series["stockpile_days"], res.months),
         stockpile_floor=float(res.scenario.parameters.seoul.min_stockpile_days),
@@ -98,8 +98,8 @@ def narrative(scenario_json: str, seed: int, replication: int, reps: int) -> lis
     )
 
 
-def matching(outcomes: pd.DataFrame, event: str | None) -> np.ndarray:
-    """Replication numbers where `event` happened (all when None)."""
-    if event is None:
+def matching(outcomes: pd.DataFrame, outcome: str | None) -> np.ndarray:
+    """Replication numbers where `outcome` happened (all when None)."""
+    if outcome is None:
         return outcomes["replication"].to_numpy()
-    return outcomes.loc[outcomes[event], "replication"].to_numpy()
+    return outcomes.loc[outcomes[outcome], "replication"].to_numpy()

@@ -130,7 +130,7 @@ def settings_from_widgets(previous: Settings) -> Settings:
     settings = Settings(
         previous.scenario, (), int(st.session_state["reps"]), int(st.session_state["seed"])
     ).with_changes(changes)
-    state.build_scenario(settings, uploads())  # validates the whole, e.g. horizon vs events
+    state.build_scenario(settings, uploads())  # validates the whole, e.g. horizon vs injects
     return settings
 
 
@@ -191,10 +191,11 @@ def apply_upload(scenario: Scenario) -> None:
     uploads()[scenario.name] = scenario
     old = current()
     set_current(Settings(state.upload_key(scenario), (), old.reps, old.seed))
+    n = len(scenario.injects)
     notify(
         "success",
         f"Loaded uploaded scenario '{scenario.name}' "
-        f"({len(scenario.events)} events, {scenario.horizon_months} months).",
+        f"({n} inject{'s' * (n != 1)}, {scenario.horizon_months} months).",
     )
 
 

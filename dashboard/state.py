@@ -333,7 +333,7 @@ def from_query(
         changes[name] = value
     try:
         base.with_overrides(changes, origin="URL")
-    except InputError as exc:  # values valid alone but not together (horizon vs events)
+    except InputError as exc:  # values valid alone but not together (horizon vs injects)
         messages.append(labels.error_text(exc) + "; using the scenario's values")
         changes = {}
     return Settings(key, (), reps, seed).with_changes(changes_against(base, changes)), messages

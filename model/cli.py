@@ -259,7 +259,7 @@ def explain(
 def scenarios():
     """List the shipped scenarios."""
     table = Table(title="scenarios/")
-    for col in ("name", "start", "months", "events", "description"):
+    for col in ("name", "start", "months", "injects", "description"):
         table.add_column(col)
     for name in scenario_names():
         sc = load_scenario(name)
@@ -267,7 +267,7 @@ def scenarios():
             name,
             sc.start,
             str(sc.horizon_months),
-            ", ".join(f"{e.month} {e.type}" for e in sc.events) or "-",
+            ", ".join(f"{e.month} {e.type}" for e in sc.injects) or "-",
             " ".join(sc.description.split())[:110],
         )
     out_console.print(table)

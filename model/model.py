@@ -172,8 +172,8 @@ class RedlineModel(mesa.Model):
         # (actor, decision) -> option per replication (-1: the model decides); one month only
         self.forced: dict[tuple[str, str], np.ndarray] = {}
         self.injects: dict[int, list] = {}
-        for ev in scenario.events:
-            self.schedule(ev, month_index(ev.month) - self.first_month)
+        for inj in scenario.injects:
+            self.schedule(inj, month_index(inj.month) - self.first_month)
 
         # The four actors, created in the order they move.
         self.pyongyang = Pyongyang(self, state)
@@ -199,7 +199,7 @@ class RedlineModel(mesa.Model):
         ).copy()
 
     def schedule(self, inject, month: int | None = None) -> None:
-        """Add an inject (a scenario Event) to a month counted from this run's start
+        """Add an inject (`model.scenario.Inject`) to a month counted from this run's start
         (default: the month about to be played)."""
         self.injects.setdefault(self.t if month is None else month, []).append(inject)
 
@@ -247,7 +247,7 @@ class RedlineModel(mesa.Model):
         troops_before = self.pyongyang.max_troops.copy()
         self._current = {
             "month": month_label(self.first_month + t),
-            "events": [],
+            "injects": [],
             "decisions": [],
             "votes": [],
         }
@@ -287,38 +287,38 @@ class RedlineModel(mesa.Model):
         shocks = np.zeros(self.reps)
         q = self.params.seoul
         s, py, mo = self.seoul, self.pyongyang, self.moscow
-        for ev in injects:
-            if ev.type == "ceasefire":
+        for inj in injects:
+            if inj.type == "ceasefire":
                 self.ceasefire[:] = True
-            elif ev.type == "troops_deployed":
+            elif inj.type == "troops_deployed":
                 py.troops = np.maximum(py.troops, 1)
-            elif ev.type == "troops_reinforced":
+            elif inj.type == "troops_reinforced":
                 py.troops = np.full(self.reps, 2, dtype=py.troops.dtype)
-            elif ev.type == "treaty_ratified":
+            elif inj.type == "treaty_ratified":
                 self.treaty[:] = True
-            elif ev.type == "provocation":
+            elif inj.type == "provocation":
                 self.forced_provocation[:] = True
-            elif ev.type == "technology_transfer":
-                rung = int(ev.value if ev.value is not None else 3)
+            elif inj.type == "technology_transfer":
+                rung = int(inj.value if inj.value is not None else 3)
                 mo.reward = np.maximum(mo.reward, rung)
                 mo.max_reward = np.maximum(mo.max_reward, rung)
-            elif ev.type == "atrocity":
+            elif inj.type == "atrocity":
                 s.intolerable_left[:] = q.atrocity_memory_months
                 shocks -= q.opinion_shift_atrocity
-            elif ev.type == "assembly_majority_change":
-                self.opposition_seats[:] = int(ev.value)
-            elif ev.type == "poll_shift":
-                shocks += ev.value
-                s.opinion_anchor = np.clip(s.opinion_anchor + ev.value, 0.01, 0.99)
-            elif ev.type == "government_change":
-                approval = q.approval if ev.approval is None else ev.approval
+            elif inj.type == "assembly_majority_change":
+                self.opposition_seats[:] = int(inj.value)
+            elif inj.type == "poll_shift":
+                shocks += inj.value
+                s.opinion_anchor = np.clip(s.opinion_anchor + inj.value, 0.01, 0.99)
+            elif inj.type == "government_change":
+                approval = q.approval if inj.approval is None else inj.approval
                 role = (
-                    q.global_role if ev.preference == "global-pivotal" else q.pragmatic_global_role
+                    q.global_role if inj.preference == "global-pivotal" else q.pragmatic_global_role
                 )
                 s.global_role = np.full(self.reps, role, dtype=float)
                 s.approval = np.full(self.reps, approval, dtype=float)
                 s.approval_base = s.approval.copy()
-                pragmatic = ev.preference == "pragmatic"
+                pragmatic = inj.preference == "pragmatic"
                 s.relations_factor = np.full(
                     self.reps, q.pragmatic_relations_factor if pragmatic else 1.0
                 )
@@ -330,20 +330,20 @@ class RedlineModel(mesa.Model):
                 )
                 s.review_left[:] = q.new_government_review_months
                 s.paralysed_left[:] = 0
-            elif ev.type == "government_paralysis":
-                s.paralysed_left[:] = np.maximum(s.paralysed_left, ev.months)
-            elif ev.type == "set":
-                value = bool(ev.value) if SPECS[ev.parameter].kind is bool else ev.value
+            elif inj.type == "government_paralysis":
+                s.paralysed_left[:] = np.maximum(s.paralysed_left, inj.months)
+            elif inj.type == "set":
+                value = bool(inj.value) if SPECS[inj.parameter].kind is bool else inj.value
                 self.set_parameters(
-                    self.scenario.with_overrides({ev.parameter: value}, "set inject").parameters
+                    self.scenario.with_overrides({inj.parameter: value}, "set inject").parameters
                 )
                 q = self.params.seoul
-            self._current["events"].append(
-                {"type": ev.type, "value": ev.value, "note": ev.note}
+            self._current["injects"].append(
+                {"type": inj.type, "value": inj.value, "note": inj.note}
                 | {
-                    k: getattr(ev, k)
+                    k: getattr(inj, k)
                     for k in ("parameter", "preference", "approval", "months")
-                    if getattr(ev, k) is not None
+                    if getattr(inj, k) is not None
                 }
             )
         return shocks

@@ -343,7 +343,7 @@ def describe_month(
     moves = tuple(describe_move(d, vote_note) for d in entry["decisions"] if d["replication"] == i)
     return MonthStory(
         month=entry["month"],
-        injects=tuple(words.inject(e) for e in entry.get("events", [])) + tuple(notes),
+        injects=tuple(words.inject(e) for e in entry.get("injects", [])) + tuple(notes),
         outcomes=tuple(k for k in OUTCOMES if k in first and int(first[k][i]) == t + 1),
         moves=moves,
         votes=votes,

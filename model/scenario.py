@@ -1,8 +1,9 @@
 """Scenario files: the validated input every run starts from.
 
-A scenario is a start month, a horizon, parameter values and scheduled events
-(injects). Files are YAML read with a safe loader that also refuses aliases, so a
-hostile file can neither run code nor blow up memory ("billion laughs").
+A scenario is a start month, a horizon, parameter values and injects (happenings
+scheduled for a month, the word wargames use). Files are YAML read with a safe loader
+that also refuses aliases, so a hostile file can neither run code nor blow up memory
+("billion laughs").
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ MAX_FILE_BYTES = 1_000_000
 SCENARIO_DIR = shipped("scenarios")  # or REDLINE_SCENARIOS; a path a user gives is read as is
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
-# Event type -> (meaning, what `value` means or None when it takes none)
-EVENT_TYPES: dict[str, tuple[str, str | None]] = {
+# Inject type -> (meaning, what `value` means or None when it takes none)
+INJECT_TYPES: dict[str, tuple[str, str | None]] = {
     "troops_deployed": ("Pyongyang deploys troops to Russia's war (troop level at least 1)", None),
     "troops_reinforced": ("Pyongyang reinforces its deployment (troop level 2)", None),
     "treaty_ratified": ("the Russia-DPRK treaty enters into force", None),
@@ -66,6 +67,9 @@ EVENT_TYPES: dict[str, tuple[str, str | None]] = {
         "the parameter's own range",
     ),
 }
+# What `injects` was called before redline gave scheduled happenings and outcomes distinct
+# words (issue 8); a scenario or game file that still uses it is refused with the new name.
+OLD_INJECTS_KEY = "events"
 PREFERENCES = ("global-pivotal", "pragmatic")
 _VALUE_RANGE = {
     "technology_transfer": (2, 4),
@@ -91,10 +95,10 @@ def month_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-class Event(BaseModel):
+class Inject(BaseModel):
     model_config = ConfigDict(extra="forbid")
     month: str = Field(description="YYYY-MM, within the scenario's months")
-    type: Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
+    type: Literal[tuple(INJECT_TYPES)]  # type: ignore[valid-type]
     value: float | None = None
     parameter: str | None = None  # set
     preference: Literal[PREFERENCES] | None = None  # government_change  # type: ignore[valid-type]
@@ -110,7 +114,7 @@ class Event(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _value(self) -> Event:
+    def _value(self) -> Inject:
         own = {
             "set": {"parameter", "value"},
             "government_change": {"preference", "approval"},
@@ -139,11 +143,11 @@ class Event(BaseModel):
             )
         if self.type == "government_paralysis" and self.months is None:
             raise ValueError(f"inject government_paralysis needs months (1 to {MAX_HORIZON})")
-        wants = EVENT_TYPES[self.type][1]
+        wants = INJECT_TYPES[self.type][1]
         if self.type in ("assembly_majority_change", "poll_shift") and self.value is None:
-            raise ValueError(f"event {self.type} needs a value ({wants})")
+            raise ValueError(f"inject {self.type} needs a value ({wants})")
         if wants is None and self.value is not None:
-            raise ValueError(f"event {self.type} takes no value")
+            raise ValueError(f"inject {self.type} takes no value")
         if self.value is not None:
             lo, hi = _VALUE_RANGE[self.type]
             if not lo <= self.value <= hi:
@@ -158,21 +162,21 @@ class Scenario(BaseModel):
     start: str = "2024-11"
     horizon_months: int = Field(24, ge=1, le=MAX_HORIZON)
     parameters: Parameters = Field(default_factory=Parameters)
-    events: list[Event] = Field(default_factory=list, max_length=500)
+    injects: list[Inject] = Field(default_factory=list, max_length=500)
 
     @field_validator("start", mode="before")
     @classmethod
     def _start(cls, v: Any) -> str:
-        return Event._month(v)
+        return Inject._month(v)
 
     @model_validator(mode="after")
-    def _events_in_range(self) -> Scenario:
+    def _injects_in_range(self) -> Scenario:
         first = month_index(self.start)
-        for i, ev in enumerate(self.events):
-            k = month_index(ev.month) - first
+        for i, inj in enumerate(self.injects):
+            k = month_index(inj.month) - first
             if not 0 <= k < self.horizon_months:
                 raise ValueError(
-                    f"events.{i}.month {ev.month} is outside the scenario's months "
+                    f"injects.{i}.month {inj.month} is outside the scenario's months "
                     f"({self.start} to {month_label(first + self.horizon_months - 1)})"
                 )
         return self
@@ -225,12 +229,12 @@ class Scenario(BaseModel):
     def to_yaml_dict(self) -> dict[str, Any]:
         """The scenario as a plain mapping that `load_scenario` reads back unchanged."""
         data = self.model_dump(mode="json")
-        for ev in data["events"]:
+        for inj in data["injects"]:
             for key in ("value", "parameter", "preference", "approval", "months"):
-                if ev[key] is None:
-                    del ev[key]
-            if not ev["note"]:
-                del ev["note"]
+                if inj[key] is None:
+                    del inj[key]
+            if not inj["note"]:
+                del inj["note"]
         return data
 
     def with_overrides(self, overrides: dict[str, Any] | None, origin: str = "--set") -> Scenario:
@@ -268,7 +272,7 @@ def _allowed_for(loc: tuple) -> str | None:
     if path and path[-1] == HORIZON:
         return SPECS[HORIZON].allowed()
     if path and path[-1] == "type":
-        return ", ".join(EVENT_TYPES)
+        return ", ".join(INJECT_TYPES)
     return None
 
 
@@ -276,6 +280,12 @@ def validate(data: Any, origin: str) -> Scenario:
     if not isinstance(data, dict):
         raise InputError(
             "a scenario must be a mapping of keys (name, start, parameters, ...)", file=origin
+        )
+    if OLD_INJECTS_KEY in data:  # a file saved before the rename: say what to do, not "unknown"
+        raise InputError(
+            "this key is now called injects (rename it; the entries are unchanged)",
+            file=origin,
+            field=OLD_INJECTS_KEY,
         )
     try:
         return Scenario.model_validate(data)
@@ -301,10 +311,10 @@ def _known_keys(loc: tuple) -> str:
     model: Any = Scenario
     for part in loc:
         if isinstance(part, int):
-            model = Event
+            model = Inject
             continue
         ann = model.model_fields[part].annotation
-        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else Event
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else Inject
     return ", ".join(model.model_fields)
 
 
@@ -414,9 +424,9 @@ def dump_yaml(scenario: Scenario) -> str:
 
 
 __all__ = [
-    "Event",
+    "Inject",
     "Scenario",
-    "EVENT_TYPES",
+    "INJECT_TYPES",
     "load_scenario",
     "parse_scenario",
     "nest",

@@ -30,7 +30,7 @@ from scipy.stats import sem
 
 from .agents import LETHAL, OFFENSIVE, WEAPONS
 from .outcomes import proportion
-from .scenario import Event, Scenario, load_scenario, scenario_names
+from .scenario import Inject, Scenario, load_scenario, scenario_names
 from .simulation import simulate
 
 MIN_REPS = 2000
@@ -68,8 +68,8 @@ class World:
     def load(self) -> Scenario:
         sc = load_scenario(self.scenario, overrides=dict(self.overrides) or None)
         if self.injects:
-            added = [Event(month=month, type=kind) for month, kind in self.injects]
-            sc = sc.model_copy(update={"events": [*sc.events, *added]})
+            added = [Inject(month=month, type=kind) for month, kind in self.injects]
+            sc = sc.model_copy(update={"injects": [*sc.injects, *added]})
         return sc
 
 

@@ -6,7 +6,7 @@ after-action report — takes its words from here, so a name has one wording eve
 a new term or rule needs words in one place only (tests/test_narrative.py fails, naming
 it, when one is missing). What lives elsewhere stays there: ladder labels in
 `model.agents` (SEOUL_RUNGS, MOSCOW_REWARDS, ...), outcome labels in `model.outcomes`,
-inject descriptions in `model.scenario.EVENT_TYPES`.
+inject descriptions in `model.scenario.INJECT_TYPES`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .agents import MOSCOW_REWARDS
-from .scenario import EVENT_TYPES
+from .scenario import INJECT_TYPES
 
 # The four actors, in seat order: the one home of their names.
 ACTOR_NAMES: dict[str, str] = {
@@ -205,7 +205,7 @@ RULES: dict[str, Rule] = {
 
 
 # --- injects --------------------------------------------------------------------------
-# EVENT_TYPES says what each inject means and, after "<field> is", what its fields hold;
+# INJECT_TYPES says what each inject means and, after "<field> is", what its fields hold;
 # a story keeps the meaning and tells the fields' values in words.
 _FIELD_HELP = re.compile(r":\s+(value|preference|approval|months|parameter)\s+is\b.*$", re.S)
 
@@ -244,22 +244,22 @@ INJECT_DETAILS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 def inject_meaning(kind: str) -> str:
     """What an inject type does, without the help on its fields."""
-    text = EVENT_TYPES[kind][0] if kind in EVENT_TYPES else kind.replace("_", " ")
+    text = INJECT_TYPES[kind][0] if kind in INJECT_TYPES else kind.replace("_", " ")
     return _FIELD_HELP.sub("", text)
 
 
-def inject(event: Mapping[str, Any]) -> str:
+def inject(item: Mapping[str, Any]) -> str:
     """One inject in words: what it does, its values, and the facilitator's note."""
-    kind = event["type"]
+    kind = item["type"]
     text = inject_meaning(kind)
     detail = INJECT_DETAILS.get(kind)
     try:  # a field left out (a default value) is simply not told
-        extra = detail(event) if detail else ""
+        extra = detail(item) if detail else ""
     except (KeyError, TypeError, ValueError, IndexError):
         extra = ""
     if extra:
         text = f"{text}: {extra}"
-    note = (event.get("note") or "").strip()
+    note = (item.get("note") or "").strip()
     return f"{note} — {text}" if note else text[0].upper() + text[1:]
 
 

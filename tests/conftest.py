@@ -25,16 +25,16 @@ def nov():
     return load_scenario("november-2024")
 
 
-def scenario(name="november-2024", events=(), **overrides) -> Scenario:
+def scenario(name="november-2024", injects=(), **overrides) -> Scenario:
     """A shipped scenario with dotted overrides and extra injects (dicts as in YAML),
     validated as a file would be."""
     data = load_scenario(name, overrides=overrides or None).to_yaml_dict()
-    data["events"] = [*data["events"], *events]
+    data["injects"] = [*data["injects"], *injects]
     return validate(data, "test scenario")
 
 
-def run(name="november-2024", reps=400, seed=3, events=(), **overrides):
-    return simulate(scenario(name, events, **overrides), reps=reps, seed=seed)
+def run(name="november-2024", reps=400, seed=3, injects=(), **overrides):
+    return simulate(scenario(name, injects, **overrides), reps=reps, seed=seed)
 
 
 def first_month(mask: np.ndarray) -> np.ndarray:

@@ -349,8 +349,8 @@ def test_a_weight_a_scenarios_inject_sets_keeps_the_scenarios_path(cal_dir, tmp_
         (ROOT / "scenarios" / "november-2024.yaml")
         .read_text()
         .replace(
-            "events: []",
-            'events:\n  - {month: "2025-03", type: set, parameter: seoul.threat_weight, value: 7.5}',
+            "injects: []",
+            'injects:\n  - {month: "2025-03", type: set, parameter: seoul.threat_weight, value: 7.5}',
         )
     )
     path = tmp_path / "mine.yaml"

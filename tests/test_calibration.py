@@ -175,14 +175,14 @@ def test_each_scenario_runs_to_the_last_month_its_targets_read(tmp_path):
     assert [r.key for r in t.runs_for(t.held_out)] == ["record-2024-11 to 2025-06"]
     # injects after the last month read are left out, those before it kept
     cut = t.runs["record-2024-11 to 2025-06"].scenario
-    assert [e.type for e in cut.events] == [
+    assert [e.type for e in cut.injects] == [
         "government_paralysis",
         "troops_reinforced",
         "government_change",
         "assembly_majority_change",
     ]
     early = parse_targets(_bad('by: "2025-06"}', 'by: "2025-02"}'), "x.yaml", base=tmp_path)
-    assert [e.type for e in early.runs["record-2024-11 to 2025-02"].scenario.events] == [
+    assert [e.type for e in early.runs["record-2024-11 to 2025-02"].scenario.injects] == [
         "government_paralysis",
         "troops_reinforced",
     ]
@@ -209,7 +209,7 @@ def test_the_record_is_registered_as_dated_excerpts_outside_the_documents():
 def test_the_hindcasts_run_to_december_2025_with_the_records_injects(name, start, months):
     sc = load_scenario(name)
     assert sc.start == start and sc.months()[-1] == "2025-12" and sc.horizon_months == months
-    kinds = {e.type: e for e in sc.events}
+    kinds = {e.type: e for e in sc.injects}
     assert {"government_paralysis", "troops_reinforced", "government_change"} <= set(kinds)
     assert (
         kinds["government_paralysis"].month == "2024-12"
@@ -218,7 +218,7 @@ def test_the_hindcasts_run_to_december_2025_with_the_records_injects(name, start
     assert kinds["government_change"].preference == "pragmatic"
     assert "assumption" in kinds["government_change"].note
     reg = load_register()
-    for e in sc.events:
+    for e in sc.injects:
         cited = re.findall(r"\brecord-\d+\b", e.note)
         assert cited and all(c in reg.excerpts for c in cited), e
     p = sc.parameters

@@ -167,10 +167,13 @@ BOMB = (
         ("name: x\nparameters: {seoul: {nope: 1}}\n", ["seoul.nope", "public_opposition"]),
         ("name: x\nhorizon_months: 1000000\n", ["horizon_months", "120"]),
         (
-            "name: x\nstart: '2024-11'\nevents: [{month: '2031-01', type: ceasefire}]\n",
+            "name: x\nstart: '2024-11'\ninjects: [{month: '2031-01', type: ceasefire}]\n",
             ["outside the scenario's months"],
         ),
-        ("name: x\nevents: [{month: '2025-01', type: invasion}]\n", ["events.0.type", "atrocity"]),
+        (
+            "name: x\ninjects: [{month: '2025-01', type: invasion}]\n",
+            ["injects.0.type", "atrocity"],
+        ),
         ("- just\n- a list\n", ["must be a mapping"]),
         ("[" * 50_000, ["nests too deeply"]),
         ("name: x\nparameters: {seoul: {approval: true}}\n", ["seoul.approval", "not true/false"]),

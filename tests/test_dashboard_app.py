@@ -225,9 +225,9 @@ def test_the_assembly_chart_shows_votes_held_and_passed_each_month(app):
     assert passed.sum() > 0
 
 
-def test_the_events_are_told_in_words(app):
+def test_the_injects_are_told_in_words(app):
     app.query_params.update({"scenario": "record-2024-11"})
-    at = open_tab(ok(app.run()), "Scenario and events")
+    at = open_tab(ok(app.run()), "Scenario and injects")
     table = next(d.value for d in at.dataframe if "what happens" in d.value.columns)
     assert list(table.columns) == ["month", "what happens"]
     text = " ".join(table["what happens"])
@@ -241,8 +241,8 @@ def test_a_setting_that_cannot_run_names_the_field_in_words(app):
     at.slider(key="horizon_months").set_value(1)
     ok(run_button(at).click().run())
     errors = " ".join(e.value for e in at.error)
-    assert errors.startswith("Not run: Event 1's month 2025-01 is outside the scenario's months")
-    assert "events.0" not in errors
+    assert errors.startswith("Not run: Inject 1's month 2025-01 is outside the scenario's months")
+    assert "injects.0" not in errors
     assert at.query_params.get("horizon_months") is None  # nothing ran
     assert stale(at)  # the controls still differ from the results
 
@@ -340,6 +340,7 @@ def test_uploading_a_scenario_loads_it(app):
         (b"a: &a [1, 1, 1, 1]\nb: [*a, *a, *a, *a]\n", "aliases"),
         (b"#" * 1_200_000, "at most 1,000,000 bytes"),
         (b"[" * 50_000, "nests too deeply"),
+        (b"name: x\nevents: []\n", "`events`: this key is now called injects (rename it"),
     ],
 )
 def test_a_bad_upload_is_refused_and_changes_nothing(app, data, words):

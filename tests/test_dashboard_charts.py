@@ -23,9 +23,9 @@ def test_outcome_summary_is_the_models_summary_in_card_order(red_line):
     s = charts.outcome_summary(red_line).set_index("outcome")
     assert list(s.index) == charts.CARD_ORDER
     core = summarize(red_line.outcomes).set_index("outcome")
-    for event in OUTCOMES:
-        assert s.loc[event, "probability"] == core.loc[event, "probability"]
-        assert s.loc[event, "count"] == core.loc[event, "count"]
+    for name in OUTCOMES:
+        assert s.loc[name, "probability"] == core.loc[name, "probability"]
+        assert s.loc[name, "count"] == core.loc[name, "count"]
     assert s.loc["moscow_retaliated", "title"] == "Moscow retaliates"
     assert (s["ci_low"] <= s["probability"]).all() and (s["probability"] <= s["ci_high"]).all()
     assert (s["reps"] == 300).all()
@@ -43,13 +43,13 @@ def test_band_frame_quantiles_are_ordered_and_exact():
 
 
 def test_timing_frame_adds_up_to_each_probability(red_line):
-    frame = charts.timing_frame(red_line.outcomes, red_line.months, events=list(OUTCOMES))
-    for event, group in frame.groupby("event"):
-        p = red_line.outcomes[event].mean()
+    frame = charts.timing_frame(red_line.outcomes, red_line.months, list(OUTCOMES))
+    for name, group in frame.groupby("outcome"):
+        p = red_line.outcomes[name].mean()
         assert group["share"].sum() == pytest.approx(p)
         assert group["cumulative"].iloc[-1] == pytest.approx(p)
         assert (np.diff(group["cumulative"]) >= 0).all()
-    months = frame[frame["event"] == "lethal_aid"]["month"].tolist()
+    months = frame[frame["outcome"] == "lethal_aid"]["month"].tolist()
     assert months[0] == "start" and months[1:] == red_line.months
 
 
@@ -140,7 +140,7 @@ def test_timing_chart_leaves_out_the_start_month(red_line):
     timing = charts.timing_frame(red_line.outcomes, red_line.months)
     data = charts.dataset(charts.timing_chart(timing))
     assert data["months_after_start"].min() == 1
-    assert set(data["event"]) == set(charts.TIMING_EVENTS)
+    assert set(data["outcome"]) == set(charts.TIMING_OUTCOMES)
 
 
 def test_probability_chart_keeps_scenario_order_and_intervals(red_line):

@@ -58,7 +58,7 @@ def test_player_seats_are_checked():
         assert info.value.field == "seats"
 
 
-def test_custom_event_changes_are_read_by_dotted_name():
+def test_custom_inject_changes_are_read_by_dotted_name():
     assert g.parse_changes("seoul.public_opposition = 0.5\nnato.pressure=0.8") == {
         "seoul.public_opposition": 0.5,
         "nato.pressure": 0.8,
@@ -429,12 +429,12 @@ def test_a_move_from_a_released_seat_is_one_message_and_the_game_untouched(db):
 def test_facilitator_injects_and_undoes(db):
     fac, room = create_room(seats=("seoul",))
     fac = tab(fac, "Controls")
-    fac.selectbox(key="g_event").set_value("poll_shift")
+    fac.selectbox(key="g_inject_type").set_value("poll_shift")
     ok(fac.run())
-    fac.number_input(key="g_event_value").set_value(-0.2)
-    fac.text_input(key="g_event_note").set_value("a rally")
+    fac.number_input(key="g_inject_value").set_value(-0.2)
+    fac.text_input(key="g_inject_note").set_value("a rally")
     ok(fac.button(key="g_inject").click().run())
-    assert "Event injected for the coming month." in texts(fac.success)
+    assert "Inject added for the coming month." in texts(fac.success)
     assert "a rally — public opinion shifts: opposition to lethal aid falls by 20 points" in texts(
         fac.caption
     )
@@ -446,7 +446,7 @@ def test_facilitator_injects_and_undoes(db):
     ok(seoul.button(key="g_confirm").click().run())
     assert "the month is adjudicated" in texts(seoul.success)
     game, _ = Rooms(db).load(room)
-    assert len(game.turns) == 1 and game.log[0]["events"][0]["type"] == "poll_shift"
+    assert len(game.turns) == 1 and game.log[0]["injects"][0]["type"] == "poll_shift"
     ok(fac.button(key="g_refresh").click().run())
     assert any("Inject: a rally" in m.value for m in fac.markdown)
     ok(fac.button(key="g_undo").click().run())
@@ -459,7 +459,7 @@ def test_facilitator_injects_and_undoes(db):
 
 
 def test_the_facilitator_stays_on_the_tab_and_keeps_half_typed_fields(db):
-    """A facilitator inject while a team moves: the tab and the custom event survive."""
+    """A facilitator inject while a team moves: the tab and the custom inject survive."""
     fac, room = create_room()
     fac = tab(fac, "Controls")
     fac.text_input(key="g_custom_note").set_value("the US cuts aid")
@@ -470,9 +470,9 @@ def test_the_facilitator_stays_on_the_tab_and_keeps_half_typed_fields(db):
     ok(fac.run())  # what the page's poll does when the room changes
     assert fac.session_state["g_fac_tab"] == "Controls"
     assert fac.text_area(key="g_custom_params").value == "nato.pressure = 0.2"
-    fac.selectbox(key="g_event").set_value("provocation")
+    fac.selectbox(key="g_inject_type").set_value("provocation")
     ok(fac.button(key="g_inject").click().run())  # the facilitator's own inject
-    assert "Event injected for the coming month." in texts(fac.success)
+    assert "Inject added for the coming month." in texts(fac.success)
     assert fac.session_state["g_fac_tab"] == "Controls"
     assert fac.text_input(key="g_custom_note").value == "the US cuts aid"
     assert fac.text_area(key="g_custom_params").value == "nato.pressure = 0.2"

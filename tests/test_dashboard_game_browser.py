@@ -1,7 +1,7 @@
 """A wargame in a real browser: a facilitator and two teams (two Chromium profiles, via
 Playwright) play three months of a room on a `streamlit run` this module starts, then the
 server is restarted on the same rooms database and the room is still there. And a
-facilitator injecting while a team moves keeps the tab and the half-typed custom event.
+facilitator injecting while a team moves keeps the tab and the half-typed custom inject.
 
 Outside CI a missing Chromium or Playwright skips this with the reason; under CI (CI=true)
 it fails. Screenshots go to build/dashboard-screenshots/.
@@ -205,7 +205,7 @@ def selected(page, name: str) -> bool:
     return page.get_by_role("tab", name=name).get_attribute("aria-selected") == "true"
 
 
-def test_a_facilitator_inject_while_a_team_moves_keeps_the_tab_and_the_half_typed_event(
+def test_a_facilitator_inject_while_a_team_moves_keeps_the_tab_and_the_half_typed_inject(
     rooms_db, tmp_path
 ):
     port = serve.free_port()
@@ -226,7 +226,7 @@ def test_a_facilitator_inject_while_a_team_moves_keeps_the_tab_and_the_half_type
         )
         seoul_link = next(x for x in codes(fac) if x.endswith("seat=seoul"))
 
-        # the facilitator opens Controls and starts typing a custom event, not finished
+        # the facilitator opens Controls and starts typing a custom inject, not finished
         fac.get_by_role("tab", name="Controls").click()
         idle(fac)
         note = fac.get_by_label("What happens")
@@ -244,10 +244,10 @@ def test_a_facilitator_inject_while_a_team_moves_keeps_the_tab_and_the_half_type
         assert selected(fac, "Controls"), "the tab the facilitator chose"
         assert note.input_value() == "Washington cuts its aid", "nothing half-typed is lost"
 
-        # the facilitator's own inject, the custom event still half done
+        # the facilitator's own inject, the custom inject still half done
         fac.get_by_label("Parameter changes").fill("nato.pressure = 0.2")
-        fac.get_by_role("button", name="Inject event").click()
-        fac.get_by_text("Event injected for the coming month.").wait_for(timeout=WAIT)
+        fac.get_by_role("button", name="Add inject").click()
+        fac.get_by_text("Inject added for the coming month.").wait_for(timeout=WAIT)
         idle(fac)
         shoot(fac, "game-facilitator-inject")
         assert selected(fac, "Controls")

@@ -93,7 +93,7 @@ def test_unknown_name_suggests_the_right_one():
 
 
 def test_values_valid_alone_but_not_together_are_refused():
-    # red-line has an event in 2025-01, the third month: a 1-month horizon cannot hold it
+    # red-line has an inject in 2025-01, the third month: a 1-month horizon cannot hold it
     settings, messages = state.from_query({"scenario": "red-line", "horizon_months": "1"})
     assert messages and "outside the scenario's months" in messages[0]
     assert settings.changes == {}
@@ -169,8 +169,10 @@ def test_every_parameter_has_words():
     "error, words",
     [
         (
-            InputError("events.0.month 2025-01 is outside the scenario's months", file="dashboard"),
-            "Event 1's month 2025-01 is outside the scenario's months",
+            InputError(
+                "injects.0.month 2025-01 is outside the scenario's months", file="dashboard"
+            ),
+            "Inject 1's month 2025-01 is outside the scenario's months",
         ),
         (
             InputError("'2.5' is bad", file="URL", field="seoul.public_opposition"),
@@ -195,7 +197,7 @@ def test_every_parameter_has_words():
             InputError("'x' is not valid", file="URL", field="reps"),
             "Link: Replications (`reps`): 'x' is not valid",
         ),
-        (InputError("a bad type", field="events.2.type"), "Event 3's type: a bad type"),
+        (InputError("a bad type", field="injects.2.type"), "Inject 3's type: a bad type"),
     ],
 )
 def test_errors_name_their_fields_in_words(error, words):

@@ -18,7 +18,7 @@ from model import docs
 from model.agents import RULES
 from model.evidence import load_register
 from model.parameters import SPECS
-from model.scenario import EVENT_TYPES, load_scenario
+from model.scenario import INJECT_TYPES, load_scenario
 from model.simulation import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,7 +100,7 @@ def test_every_utility_term_is_described():
 
 def test_every_inject_is_described():
     rows = {m.group(1) for m in re.finditer(r"^\| `([a-z_]+)` \|", _section("Input data"), re.M)}
-    assert set(EVENT_TYPES) <= rows, sorted(set(EVENT_TYPES) - rows)
+    assert set(INJECT_TYPES) <= rows, sorted(set(INJECT_TYPES) - rows)
 
 
 def test_audience_costs_hold_for_seoul():

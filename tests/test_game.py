@@ -18,7 +18,7 @@ from model.game.rooms import Rooms
 from model.model import RedlineModel
 from model.narrative import LADDER_SERIES
 from model.outcomes import OUTCOMES
-from model.scenario import Event, month_label
+from model.scenario import Inject, month_label
 
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 
@@ -246,7 +246,7 @@ def test_rooms_share_a_game_and_survive_a_restart(tmp_path, nov):
     rooms2.submit(room, seoul, 1, {"assistance": 1})
     rooms2.submit(room, moscow, 1, {"reward": 1, "posture": 1})
     game, _ = rooms2.load(room)
-    assert len(game.turns) == 2 and game.log[1]["events"][0]["type"] == "atrocity"
+    assert len(game.turns) == 2 and game.log[1]["injects"][0]["type"] == "atrocity"
     rooms2.facilitate(room, fac, "undo")
     game, _ = rooms2.load(room)
     assert len(game.turns) == 1 and rooms2.pending_moves(room, 1) == {}
@@ -269,8 +269,8 @@ class Replay:
     def begin(model, turn):
         if turn.get("custom"):
             model.set_parameters(model.scenario.with_overrides(turn["custom"]).parameters)
-        for ev in turn.get("injects", []):
-            model.schedule(Event.model_validate(ev))
+        for inj in turn.get("injects", []):
+            model.schedule(Inject.model_validate(inj))
         for seat, moves in turn.get("moves", {}).items():
             for decision, option in moves.items():
                 model.force(seat, decision, option)
@@ -484,7 +484,7 @@ def test_the_month_so_far_tells_what_came_before_the_seat(nov):
     game = Game(nov, seed=2, seats={"seoul": "player"})
     game.inject("atrocity", note="shelling of a city")
     so_far = game.month_so_far("seoul")
-    assert so_far["events"][0]["type"] == "atrocity"
+    assert so_far["injects"][0]["type"] == "atrocity"
     assert {d["actor"] for d in so_far["decisions"]} == {"pyongyang", "moscow", "nato"}
     # what is told is what the adjudication then does
     log = game.play_turn({"seoul": {"assistance": 1}})

@@ -71,7 +71,7 @@ def worlds(draw):
     base = load_scenario(name, overrides=ov).to_yaml_dict()
     months = load_scenario(name).months()[:horizon]
     base["horizon_months"] = horizon
-    base["events"] = [e for e in base["events"] if e["month"] in months]
+    base["injects"] = [e for e in base["injects"] if e["month"] in months]
     return validate(base, "hypothesis draw")
 
 

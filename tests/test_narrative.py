@@ -29,7 +29,7 @@ from model.narrative import (
     terminal_lines,
 )
 from model.outcomes import OUTCOMES
-from model.scenario import EVENT_TYPES, scenario_names
+from model.scenario import INJECT_TYPES, scenario_names
 
 TRACED = [0, 1, 2, 3, 4, 5]
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
@@ -56,7 +56,7 @@ def _names(runs):
     found = {k: set() for k in ("actors", "decisions", "terms", "rules", "injects")}
     for res in runs.values():
         for month in res.log:
-            found["injects"] |= {e["type"] for e in month["events"]}
+            found["injects"] |= {e["type"] for e in month["injects"]}
             for d in month["decisions"]:
                 found["actors"].add(d["actor"])
                 found["decisions"].add(d["decision"])
@@ -73,7 +73,7 @@ def test_every_name_in_the_logs_has_words(runs):
         "decisions": words.DECISIONS,
         "terms": words.TERMS,
         "rules": words.RULES,
-        "injects": EVENT_TYPES,
+        "injects": INJECT_TYPES,
     }
     missing = {k: sorted(found[k] - set(have[k])) for k in found}
     missing = {k: v for k, v in missing.items() if v}
@@ -87,7 +87,7 @@ def test_every_declared_name_has_words():
         "actors": sorted({a.name for a in ACTORS} - set(words.ACTOR_NAMES)),
         "decisions": sorted({d for a in ACTORS for d in a.DECISIONS} - set(words.DECISIONS)),
         "injects with values": sorted(
-            k for k, (_, value) in EVENT_TYPES.items() if value and k not in words.INJECT_DETAILS
+            k for k, (_, value) in INJECT_TYPES.items() if value and k not in words.INJECT_DETAILS
         ),
     }
     missing = {k: v for k, v in missing.items() if v}
@@ -99,10 +99,10 @@ def test_words_are_plain():
     texts = [t for w in words.TERMS.values() for t in (w.because, w.against)]
     texts += [t for w in words.RULES.values() for t in (w.blocks, w.lift)]
     texts += [d.what for d in words.DECISIONS.values()] + list(words.ACTOR_NAMES.values())
-    texts += [words.inject_meaning(k) for k in EVENT_TYPES]
+    texts += [words.inject_meaning(k) for k in INJECT_TYPES]
     assert all(t.strip() for t in texts)
     assert [t for t in texts if SNAKE.search(t)] == []
-    assert [k for k in EVENT_TYPES if "value is" in words.inject_meaning(k)] == []
+    assert [k for k in INJECT_TYPES if "value is" in words.inject_meaning(k)] == []
 
 
 def test_no_narration_contains_an_identifier(runs):
@@ -200,7 +200,7 @@ def test_a_refused_player_move_names_only_the_rules_that_refused_it():
     d = _decision(player=True, requested=SEOUL[3], model_choice=SEOUL[1])
     entry = {
         "month": "2025-03",
-        "events": [],
+        "injects": [],
         "decisions": [d],
         "votes": [{"replication": 0, "passed": False, "yes": 140, "opposition_seats": 192}],
     }
@@ -219,11 +219,11 @@ def test_a_refused_player_move_names_only_the_rules_that_refused_it():
 def test_a_block_after_a_failed_vote_says_when_it_failed():
     earlier = {
         "month": "2025-03",
-        "events": [],
+        "injects": [],
         "decisions": [],
         "votes": [{"replication": 0, "passed": False, "yes": 140, "opposition_seats": 192}],
     }
-    entry = {"month": "2025-05", "events": [], "decisions": [_decision()], "votes": []}
+    entry = {"month": "2025-05", "injects": [], "decisions": [_decision()], "votes": []}
     story = describe_month(entry, {}, {}, t=2, history=[earlier, {**earlier, "votes": []}])
     (block,) = [b for b in story.moves[0].blocks if b.rule == "assembly_approval"]
     assert block.text == "needs a National Assembly vote; the last motion failed in 2025-03"
@@ -233,7 +233,7 @@ def test_a_block_after_a_failed_vote_says_when_it_failed():
 def test_headlines_state_and_injects_in_words():
     entry = {
         "month": "2025-01",
-        "events": [{"type": "technology_transfer", "value": 3.0, "note": ""}],
+        "injects": [{"type": "technology_transfer", "value": 3.0, "note": ""}],
         "decisions": [],
         "votes": [],
     }
@@ -265,7 +265,7 @@ def test_injects_in_words_reuse_the_scenario_descriptions():
     assert words.inject(poll) == (
         "a scandal — public opinion shifts: opposition to lethal aid falls by 5 points"
     )
-    assert words.inject_meaning("atrocity") == EVENT_TYPES["atrocity"][0], "kept whole"
+    assert words.inject_meaning("atrocity") == INJECT_TYPES["atrocity"][0], "kept whole"
 
 
 # --- real runs --------------------------------------------------------------------------

@@ -35,10 +35,10 @@ def overrides(draw):
 )
 def test_constraints_and_outcomes_hold(ov, seed, name):
     base = load_scenario(name)
-    # keep the scenario's events inside a shorter horizon
+    # keep the scenario's injects inside a shorter horizon
     base = base.model_copy(
         update={
-            "events": [e for e in base.events if e.month in base.months()[: ov["horizon_months"]]]
+            "injects": [e for e in base.injects if e.month in base.months()[: ov["horizon_months"]]]
         }
     )
     try:

@@ -62,13 +62,13 @@ def test_the_ensemble_plays_the_facilitators_injects(nov):
     rep = build(game, reps=600)
     assert rep["outcome"]["red_line_crossed"]
     assert rep["ensemble"]["red_line_crossed"] == 1.0, "the nuclear transfer is in every world"
-    events = ensemble_scenario(game).events
-    assert [(e.month, e.type) for e in events] == [
+    injects = ensemble_scenario(game).injects
+    assert [(e.month, e.type) for e in injects] == [
         ("2024-12", "set"),
         ("2025-01", "technology_transfer"),
         ("2025-02", "atrocity"),
     ]
-    assert events[0].parameter == "nato.pressure" and events[0].value == 0.95
+    assert injects[0].parameter == "nato.pressure" and injects[0].value == 0.95
     direct = simulate(ensemble_scenario(game), reps=600, seed=4, months=6).outcomes
     for key in ("lethal_aid", "weapons_supplied", "moscow_retaliated"):
         assert rep["ensemble"][key] == direct[key].mean()

@@ -246,7 +246,7 @@ def test_undo_takes_back_several_months(two_teams):
     assert game.pending["injects"][0]["type"] == "atrocity", "the undone month's inject waits"
 
 
-def test_a_custom_event_that_would_void_a_committed_move_is_refused(tmp_path):
+def test_a_custom_inject_that_would_void_a_committed_move_is_refused(tmp_path):
     sc = load_scenario("november-2024", overrides={"seoul.step_by_step": False})
     rooms = Rooms(tmp_path / "r.sqlite")
     room, fac = rooms.create(sc, 2, ["seoul", "moscow"])

@@ -13,7 +13,7 @@ from conftest import EAGER, eager, first_month, run, scenario, with_start
 from model import simulate
 from model.agents import LETHAL, OFFENSIVE, RULES, SEOUL_RUNGS, TROOPS, WEAPONS, move_costs
 from model.model import RedlineModel
-from model.scenario import Event
+from model.scenario import Inject
 
 NO_VOTES = {
     "seoul.defensive_needs_approval": False,
@@ -251,7 +251,7 @@ def test_government_paralysed_mask(nov):
 
 def test_a_paralysed_government_holds_its_course():
     base = run("red-line", reps=600, **EAGER).series["seoul_rung"]
-    para = run("red-line", reps=600, events=[PARALYSIS], **EAGER).series["seoul_rung"]
+    para = run("red-line", reps=600, injects=[PARALYSIS], **EAGER).series["seoul_rung"]
     assert (base[7:11] != base[6]).any(), "without it, Seoul moves in those months"
     assert (para[7:11] == para[6]).all()
     assert (para[11:] != para[10]).any(), "and moves again once it is over"
@@ -385,7 +385,7 @@ def test_motions_are_kept_from_the_floor_only_by_an_opposition_majority(seats, k
 
 def test_a_new_majority_opens_the_floor_from_its_month():
     change = {"month": "2025-03", "type": "assembly_majority_change", "value": 130}  # month 4
-    s = run("red-line", reps=500, events=[change], **EAGER).series
+    s = run("red-line", reps=500, injects=[change], **EAGER).series
     kept = s["assembly_motion"] & ~s["assembly_vote"]
     assert kept[:4].any()
     assert s["assembly_motion"][4:].sum() > 100 and not kept[4:].any()
@@ -418,7 +418,7 @@ def test_opposition_raises_the_domestic_cost_of_weapons(nov):
 def test_an_inject_moves_opinion_once_in_its_month():
     quiet = {"seoul.poll_noise": 0.0, "war.ceasefire_hazard": 0.0}
     res = run(
-        reps=500, events=[{"month": "2025-02", "type": "troops_reinforced"}], **quiet
+        reps=500, injects=[{"month": "2025-02", "type": "troops_reinforced"}], **quiet
     )  # month 3
     s, o = res.series, res.outcomes
     shift = res.scenario.parameters.seoul.opinion_shift_troops
@@ -491,7 +491,7 @@ def test_approval_falls_when_seoul_first_sends_weapons():
 def test_government_change_sets_approval_and_global_role(nov, preference, role):
     m = model(nov, 50)
     m.schedule(
-        Event(month="2024-11", type="government_change", preference=preference, approval=0.45)
+        Inject(month="2024-11", type="government_change", preference=preference, approval=0.45)
     )
     m.step()
     q = nov.parameters.seoul
@@ -565,7 +565,7 @@ def test_combat_experience_of_an_injected_deployment_starts_a_month_later():
     sends itself do."""
     sc = scenario(
         "july-2024",
-        events=[{"month": "2024-10", "type": "troops_deployed"}],  # month 3
+        injects=[{"month": "2024-10", "type": "troops_deployed"}],  # month 3
         **{"war.ceasefire_hazard": 0.0, "pyongyang.change_cost": 20.0},
     )
     m = model(sc, 50, seed=1)
@@ -783,8 +783,8 @@ def test_after_a_ceasefire_pyongyang_is_more_liability_than_asset(nov):
 # --- injects -----------------------------------------------------------------------------------
 def test_a_set_inject_takes_effect_in_its_month():
     """war.ceasefire_hazard set to 1 in month 3 (2025-02): a ceasefire in month 3 everywhere."""
-    ev = {"month": "2025-02", "type": "set", "parameter": "war.ceasefire_hazard", "value": 1.0}
-    res = run(reps=300, events=[ev], **{"war.ceasefire_hazard": 0.0})
+    inj = {"month": "2025-02", "type": "set", "parameter": "war.ceasefire_hazard", "value": 1.0}
+    res = run(reps=300, injects=[inj], **{"war.ceasefire_hazard": 0.0})
     cf = res.series["ceasefire"]
     assert not cf[:3].any()
     assert cf[3].all(), (
@@ -793,8 +793,8 @@ def test_a_set_inject_takes_effect_in_its_month():
 
 
 def test_a_set_inject_changes_what_seoul_reads_from_its_month_on():
-    ev = {"month": "2025-04", "type": "set", "parameter": "seoul.poll_noise", "value": 0.0}
-    s = run(reps=300, events=[ev]).series  # month 5
+    inj = {"month": "2025-04", "type": "set", "parameter": "seoul.poll_noise", "value": 0.0}
+    s = run(reps=300, injects=[inj]).series  # month 5
     exact = s["public_opposition_poll"] == s["public_opposition"]
     assert not exact[:5].any() and exact[5:].all()
 
@@ -811,8 +811,8 @@ def test_a_pragmatic_government_pulls_less_than_a_global_pivotal_one():
     kw = NO_VOTES
     pivot = {**GOVERNMENT, "preference": "global-pivotal"}
     base = run("red-line", reps=1000, **kw).series["seoul_rung"]
-    prag = run("red-line", reps=1000, events=[GOVERNMENT], **kw).series["seoul_rung"]
-    glob = run("red-line", reps=1000, events=[pivot], **kw).series["seoul_rung"]
+    prag = run("red-line", reps=1000, injects=[GOVERNMENT], **kw).series["seoul_rung"]
+    glob = run("red-line", reps=1000, injects=[pivot], **kw).series["seoul_rung"]
     assert prag[10:].mean() < glob[10:].mean() and prag[10:].mean() < base[10:].mean()
 
 

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from model import load_scenario, parse_scenario, scenario_names, simulate
-from model.scenario import EVENT_TYPES, dump_yaml
+from model.scenario import INJECT_TYPES, dump_yaml
 
 REQUIRED = {
     "july-2024",
@@ -36,12 +36,12 @@ def test_scenarios_encode_their_moments():
     assert not jul.parameters.pyongyang.treaty_ratified
     assert nov.start == "2024-11" and nov.parameters.pyongyang.troops_deployed == 1
     assert nov.parameters.pyongyang.treaty_ratified
-    assert [(e.month, e.type, e.value) for e in load_scenario("red-line").events] == [
+    assert [(e.month, e.type, e.value) for e in load_scenario("red-line").injects] == [
         ("2025-01", "technology_transfer", 3)
     ]
-    assert load_scenario("atrocity").events[0].type == "atrocity"
+    assert load_scenario("atrocity").injects[0].type == "atrocity"
     assert load_scenario("assembly-majority").parameters.seoul.assembly_opposition_seats < 150
-    assert load_scenario("ceasefire-2025").events[0].type == "ceasefire"
+    assert load_scenario("ceasefire-2025").injects[0].type == "ceasefire"
     crunch = load_scenario("stockpile-crunch").parameters.seoul
     assert crunch.stockpile_days - crunch.min_stockpile_days < 5
 
@@ -223,8 +223,8 @@ INJECTS = {
 def _with_inject(name: str, kind: str, fields: dict):
     """The scenario with the inject in month K, read back as a user's file would be."""
     base = load_scenario(name)
-    event = {"month": base.months()[K], "type": kind, **fields}
-    data = base.to_yaml_dict() | {"events": [*base.to_yaml_dict()["events"], event]}
+    inject = {"month": base.months()[K], "type": kind, **fields}
+    data = base.to_yaml_dict() | {"injects": [*base.to_yaml_dict()["injects"], inject]}
     return base, parse_scenario(yaml.safe_dump(data), "inject test")
 
 
@@ -239,15 +239,15 @@ def _runs(name: str, kind: str, fields: dict, traced: bool):
 
 
 def test_every_inject_type_has_an_effect_test():
-    assert set(INJECTS) == set(EVENT_TYPES)
+    assert set(INJECTS) == set(INJECT_TYPES)
 
 
 @pytest.mark.parametrize("kind", sorted(INJECTS))
 def test_an_inject_has_its_effect_in_its_month(kind):
     name, fields, traced, checks = INJECTS[kind]
     sc, base, hit, base_before, hit_before = _runs(name, kind, fields, traced)
-    assert kind in [e["type"] for e in hit.log[K]["events"]]
-    assert not any(month["events"] for month in hit.log[:K])
+    assert kind in [e["type"] for e in hit.log[K]["injects"]]
+    assert not any(month["injects"] for month in hit.log[:K])
     # in its month: every check holds in every world, and each fails somewhere without it
     for what, holds in checks(hit, base, sc).items():
         assert np.all(holds), f"{kind}: {what}"

@@ -44,7 +44,7 @@ def test_every_observable_is_answered_by_the_record_and_not_told_to_the_model():
             assert register.sources[register.excerpt(e).source].kind == "outside-documents"
     for origin in sb.ORIGINS:
         sc = sb.forecast_scenario(origin)
-        assert sc.events == [] and sc.months()[-1] == sb.CLOSE  # no inject: no foresight
+        assert sc.injects == [] and sc.months()[-1] == sb.CLOSE  # no inject: no foresight
         assert sc.start == load_scenario(origin).start
 
 

@@ -96,7 +96,7 @@ st.markdown("#### From outside the two documents: the record and other facts")
 st.caption(
     "Excerpts that are not from the two analysed documents, marked so wherever they are "
     "cited: the public record from July 2024 to December 2025 (the calibration's targets, "
-    "the hindcasts' events and the scoreboard's outcomes; no parameter rests on them) and "
+    "the hindcasts' injects and the scoreboard's outcomes; no parameter rests on them) and "
     "the Assembly's seats."
 )
 st.dataframe(

@@ -15,7 +15,7 @@ from dashboard import session, state, ui
 from model import InputError, scenario_names, words
 from model.game import report
 from model.game.engine import SEATS
-from model.scenario import EVENT_TYPES
+from model.scenario import INJECT_TYPES
 from model.words import ACTOR_NAMES
 
 ROOM, TOKEN, NOTICES = "game_room", "game_token", "game_notices"
@@ -25,11 +25,11 @@ CURRENT = "current dashboard settings"
 REFRESH_SECONDS = 4
 FACILITATOR_TABS = ["Room", "Controls", "Log and replay", "Debrief", "Files"]
 # The facilitator's fields and their starting values: kept in the session whichever tab
-# is open, so a half-typed event survives an inject, a team's move or a new month.
+# is open, so a half-typed inject survives another inject, a team's move or a new month.
 KEPT = {
-    "g_event": next(iter(EVENT_TYPES)),
-    "g_event_value": 0.0,
-    "g_event_note": "",
+    "g_inject_type": next(iter(INJECT_TYPES)),
+    "g_inject_value": 0.0,
+    "g_inject_note": "",
     "g_custom_note": "",
     "g_custom_params": "",
     "g_undo_months": 1,
@@ -150,8 +150,8 @@ def on_submit(room: str, token: str, turn: int, decisions: tuple[str, ...]) -> N
 
 
 DONE = {
-    "inject": "Event injected for the coming month.",
-    "custom": "Custom event set for the coming month.",
+    "inject": "Inject added for the coming month.",
+    "custom": "Custom inject set for the coming month.",
     "pause": "The game is paused.",
     "resume": "The game is running again.",
     "undo": "Undone.",
@@ -178,12 +178,12 @@ def on_facilitate(action: str, **kw) -> None:
 
 def on_inject() -> None:
     ss = st.session_state
-    kind = ss["g_event"]
+    kind = ss["g_inject_type"]
     on_facilitate(
         "inject",
         kind=kind,
-        note=ss.get("g_event_note", ""),
-        value=float(ss["g_event_value"]) if g.needs_value(kind) else None,
+        note=ss.get("g_inject_note", ""),
+        value=float(ss["g_inject_value"]) if g.needs_value(kind) else None,
     )
 
 
@@ -194,7 +194,7 @@ def on_custom() -> None:
         notify("error", f"Refused: {exc.render()}")
         return
     on_facilitate(
-        "custom", note=st.session_state.get("g_custom_note") or "custom event", parameters=changes
+        "custom", note=st.session_state.get("g_custom_note") or "custom inject", parameters=changes
     )
 
 
@@ -452,19 +452,21 @@ def room_tab(room: str, token: str, view: dict) -> None:
 def controls(view: dict, game) -> None:
     c1, c2 = st.columns(2)
     with c1:
-        st.markdown("**Inject an event** (for the coming month)")
-        kind = st.selectbox("Event", list(EVENT_TYPES), format_func=g.event_label, key="g_event")
+        st.markdown("**Add an inject** (for the coming month)")
+        kind = st.selectbox(
+            "Inject", list(INJECT_TYPES), format_func=g.inject_label, key="g_inject_type"
+        )
         if g.needs_value(kind):
-            st.number_input(f"Value ({EVENT_TYPES[kind][1]})", key="g_event_value")
-        st.text_input("Note", key="g_event_note")
-        st.button("Inject event", on_click=on_inject, key="g_inject")
+            st.number_input(f"Value ({INJECT_TYPES[kind][1]})", key="g_inject_value")
+        st.text_input("Note", key="g_inject_note")
+        st.button("Add inject", on_click=on_inject, key="g_inject")
     with c2:
-        st.markdown("**Custom event** (parameter changes by dotted name)")
+        st.markdown("**Custom inject** (parameter changes by dotted name)")
         st.text_input("What happens", key="g_custom_note")
         st.text_area(
             "Parameter changes", placeholder="seoul.public_opposition = 0.5", key="g_custom_params"
         )
-        st.button("Apply custom event", on_click=on_custom, key="g_custom")
+        st.button("Apply custom inject", on_click=on_custom, key="g_custom")
     pending = g.pending_text(game.pending)
     st.caption("Waiting for the coming month: " + ("; ".join(pending) if pending else "nothing"))
     b1, b2, b3, b4 = st.columns(4)

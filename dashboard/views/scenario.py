@@ -12,7 +12,7 @@ TABS = (
     "When things happen",
     "Assembly and stockpile",
     "One replication's story",
-    "Scenario and events",
+    "Scenario and injects",
     "Export",
 )
 
@@ -82,8 +82,8 @@ if calibration is not None:
 # ---- the tabs: only the open one is drawn (each tab's charts and tables cost the page's
 # every run otherwise); the open tab is kept in the session, so no rerun resets it
 ladders = {name: charts.ladder_chart(view.ladders[name], name) for name in charts.LADDERS}
-chosen = st.session_state.get("timing_events", charts.TIMING_EVENTS) or charts.TIMING_EVENTS
-timing = view.timing[view.timing["event"].isin(chosen)]
+chosen = st.session_state.get("timing_outcomes", charts.TIMING_OUTCOMES) or charts.TIMING_OUTCOMES
+timing = view.timing[view.timing["outcome"].isin(chosen)]
 timing_charts = {"when": charts.timing_chart(timing), "cumulative": charts.cumulative_chart(timing)}
 assembly = charts.assembly_chart(view.assembly)
 stockpile = charts.stockpile_chart(view.stockpile, view.stockpile_floor)
@@ -103,11 +103,11 @@ with shown["Escalation ladders"] as tab:
 with shown["When things happen"] as tab:
     if tab.open:
         st.multiselect(
-            "Events",
+            "Outcomes",
             list(charts.TIMING_CHOICES),
-            default=charts.TIMING_EVENTS,
+            default=charts.TIMING_OUTCOMES,
             format_func=lambda e: charts.label(e),
-            key="timing_events",
+            key="timing_outcomes",
         )
         ui.chart_row(
             {"chart_timing": timing_charts["when"], "chart_cumulative": timing_charts["cumulative"]}
@@ -142,20 +142,20 @@ with shown["One replication's story"] as tab:
             lines = runs.narrative(runs.key(scenario), settings.seed, int(pick), settings.reps)
             st.code("\n".join(lines), language=None, height=480)
 
-with shown["Scenario and events"] as tab:
+with shown["Scenario and injects"] as tab:
     if tab.open:
         st.markdown(" ".join(scenario.description.split()) or "_No description._")
-        if scenario.events:
+        if scenario.injects:
             st.dataframe(
                 [
                     {"month": e.month, "what happens": words.inject(e.model_dump())}
-                    for e in scenario.events
+                    for e in scenario.injects
                 ],
                 hide_index=True,
                 width="stretch",
             )
         else:
-            st.caption("No scheduled events (injects) in this scenario.")
+            st.caption("No injects (happenings scheduled for a month) in this scenario.")
 
 with shown["Export"] as tab:
     if tab.open:

@@ -385,7 +385,7 @@ def draw(calibration: Calibration, seed: int, keep=()) -> ParameterDraw:
 
 def set_by_injects(scenario: Scenario) -> set[str]:
     """Parameters a scenario's `set` injects change mid-run: they keep the scenario's path."""
-    return {e.parameter for e in scenario.events if e.type == "set"}
+    return {e.parameter for e in scenario.injects if e.type == "set"}
 
 
 # --- a run with calibrated parameters -----------------------------------------------------

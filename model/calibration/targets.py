@@ -537,7 +537,9 @@ class _Checker:
         if key not in runs:
             data = scenario.to_yaml_dict()
             data[HORIZON] = months
-            data["events"] = [e for e in data["events"] if month_index(e["month"]) - first < months]
+            data["injects"] = [
+                e for e in data["injects"] if month_index(e["month"]) - first < months
+            ]
             runs[key] = [validate(data, path), path, set()]
         runs[key][2] |= columns
         return key
@@ -611,12 +613,12 @@ class _Checker:
             )
         free = set(self.spec.free)
         for scenario, _, _ in runs.values():
-            for ev in scenario.events:
-                if ev.type == "set" and ev.parameter in free:
+            for inj in scenario.injects:
+                if inj.type == "set" and inj.parameter in free:
                     raise self.error(
-                        f"scenario {scenario.name} sets {ev.parameter} in {ev.month}, which would "
+                        f"scenario {scenario.name} sets {inj.parameter} in {inj.month}, which would "
                         "overwrite the calibrated value",
-                        f"free.{ev.parameter}",
+                        f"free.{inj.parameter}",
                         "parameters no inject of the targets' scenarios sets",
                     )
         order = [*OUTCOMES, *MEASURES]

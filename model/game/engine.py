@@ -36,7 +36,7 @@ from ..model import RedlineModel
 from ..narrative import LADDER_SERIES
 from ..outcomes import OUTCOMES, proportion
 from ..parameters import SPECS
-from ..scenario import EVENT_TYPES, Event, Scenario, check_name, month_label, validate
+from ..scenario import INJECT_TYPES, Inject, Scenario, check_name, month_label, validate
 from ..simulation import check_seed, simulate
 
 SEATS = ("seoul", "moscow", "pyongyang", "nato")
@@ -185,18 +185,18 @@ def _bad(detail: str, field: str, allowed: str) -> InputError:
     return InputError(detail, field=field, allowed=allowed)
 
 
-def _event(raw, field: str, month: str) -> dict:
-    """An inject as saved in a game file: a catalogue event for `month`."""
+def _inject(raw, field: str, month: str) -> dict:
+    """An inject as saved in a game file: a catalogue inject for `month`."""
     if not isinstance(raw, dict):
         raise _bad("malformed inject", field, "an inject as redline saved it")
     try:
-        ev = Event.model_validate(raw)
+        inj = Inject.model_validate(raw)
     except ValueError as exc:  # pydantic's ValidationError is one
         errors = exc.errors() if hasattr(exc, "errors") else []
         msg = errors[0]["msg"].removeprefix("Value error, ") if errors else "malformed inject"
-        raise _bad(msg, field, ", ".join(EVENT_TYPES)) from None
-    if ev.month != month:
-        raise _bad(f"an inject for {ev.month}", f"{field}.month", f"{month}, the month it plays")
+        raise _bad(msg, field, ", ".join(INJECT_TYPES)) from None
+    if inj.month != month:
+        raise _bad(f"an inject for {inj.month}", f"{field}.month", f"{month}, the month it plays")
     return raw
 
 
@@ -210,7 +210,7 @@ def _business(raw, field: str, month: str, keys: tuple[str, ...]) -> dict:
     injects = out.setdefault("injects", [])
     if not isinstance(injects, list) or len(injects) > MAX_INJECTS:
         raise _bad("malformed injects", f"{field}.injects", f"a list of at most {MAX_INJECTS}")
-    out["injects"] = [_event(ev, f"{field}.injects.{i}", month) for i, ev in enumerate(injects)]
+    out["injects"] = [_inject(inj, f"{field}.injects.{i}", month) for i, inj in enumerate(injects)]
     custom = out.setdefault("custom", {})
     if not isinstance(custom, dict) or len(custom) > MAX_CUSTOM:
         raise _bad(
@@ -278,8 +278,8 @@ class Game:
         if turn.get("custom"):
             changed = model.scenario.with_overrides(turn["custom"], origin=f"{where}.custom")
             model.set_parameters(changed.parameters)
-        for ev in turn.get("injects", []):
-            model.schedule(Event.model_validate(ev))
+        for inj in turn.get("injects", []):
+            model.schedule(Inject.model_validate(inj))
         for seat, moves in turn.get("moves", {}).items():
             for decision, option in moves.items():
                 model.force(seat, decision, int(option))
@@ -636,7 +636,7 @@ class Game:
         before = self.move_order[: self.move_order.index(seat)]
         return {
             "month": self.month,
-            "events": month.entry["events"],
+            "injects": month.entry["injects"],
             "notes": list(self.pending.get("notes", [])),
             "decisions": [
                 d
@@ -692,19 +692,19 @@ class Game:
 
     # --- facilitator ------------------------------------------------------------------------
     def inject(self, kind: str, value: float | None = None, note: str = "", **fields) -> None:
-        """Schedule a catalogue event for the coming month (`fields`: parameter, preference,
+        """Schedule a catalogue inject for the coming month (`fields`: parameter, preference,
         approval or months, for the injects that take them)."""
-        ev = {"month": self.month, "type": kind, "note": note, **fields}
+        inj = {"month": self.month, "type": kind, "note": note, **fields}
         if value is not None:
-            ev["value"] = value
+            inj["value"] = value
         if len(self.pending["injects"]) >= MAX_INJECTS:
             raise _bad("too many injects this month", "inject", f"at most {MAX_INJECTS}")
-        _event(ev, "inject", self.month)
-        self.pending["injects"].append({k: v for k, v in ev.items() if v not in (None, "")})
+        _inject(inj, "inject", self.month)
+        self.pending["injects"].append({k: v for k, v in inj.items() if v not in (None, "")})
         self._months = {}
 
     def inject_custom(self, note: str, parameters: dict) -> None:
-        """A custom event: its effect is a change of parameters from the coming month on."""
+        """A custom inject: its effect is a change of parameters from the coming month on."""
         if not isinstance(parameters, dict):
             raise _bad("malformed parameter changes", "inject", "dotted names with values")
         for name in parameters:
@@ -719,11 +719,11 @@ class Game:
     # --- looking ahead -------------------------------------------------------------------------
     def branch_scenario(self) -> Scenario:
         """The scenario as it now stands: current parameters plus this month's injects."""
-        events = list(self.world.scenario.events) + [
-            Event.model_validate(e) for e in self.pending["injects"]
+        injects = list(self.world.scenario.injects) + [
+            Inject.model_validate(e) for e in self.pending["injects"]
         ]
         sc = self.world.scenario.with_overrides(self.pending["custom"] or None, origin="inject")
-        return sc.model_copy(update={"events": events})
+        return sc.model_copy(update={"injects": injects})
 
     def risk(
         self,
@@ -834,25 +834,25 @@ class Game:
         sc = self.branch_scenario()
         if bool(self.world.ceasefire[0]):
             return sc
-        events = list(sc.events)
+        injects = list(sc.injects)
         if month.ceasefire:
-            events.append(Event(month=self.month, type="ceasefire"))
-            return sc.model_copy(update={"events": events})
+            injects.append(Inject(month=self.month, type="ceasefire"))
+            return sc.model_copy(update={"injects": injects})
         hazard = sc.parameters.war.ceasefire_hazard
-        for ev in events:
+        for inj in injects:
             if (
-                ev.type == "set"
-                and ev.parameter == "war.ceasefire_hazard"
-                and ev.month == self.month
+                inj.type == "set"
+                and inj.parameter == "war.ceasefire_hazard"
+                and inj.month == self.month
             ):
-                hazard = ev.value
+                hazard = inj.value
         sc = sc.with_overrides({"war.ceasefire_hazard": 0.0}, origin="risk view")
         if n > 1:
             nxt = month_label(self.world.first_month + self.world.t + 1)
-            events.append(
-                Event(month=nxt, type="set", parameter="war.ceasefire_hazard", value=hazard)
+            injects.append(
+                Inject(month=nxt, type="set", parameter="war.ceasefire_hazard", value=hazard)
             )
-        return sc.model_copy(update={"events": events})
+        return sc.model_copy(update={"injects": injects})
 
     def _answer(self, a, b, col, actor, decision, before, m0, window, labels) -> Answer:
         opts = DECISIONS[actor][decision]

@@ -35,7 +35,7 @@ from ..model import RedlineModel
 from ..narrative import LADDER_SERIES, OPTIONS, describe_month, report_lines, report_moves
 from ..outcomes import HOSTILE, OUTCOMES, wilson
 from ..parameters import SPECS
-from ..scenario import Event, Scenario, load_scenario, scenario_names
+from ..scenario import Inject, Scenario, load_scenario, scenario_names
 from ..simulation import simulate
 from ..words import ACTOR_NAMES
 from .engine import SEATS, Game
@@ -75,9 +75,9 @@ def _months(n: int) -> str:
 
 
 def custom_words(custom: Mapping, notes: list[str]) -> list[str]:
-    """A month's custom event in words: the facilitator's note and each parameter change.
+    """A month's custom inject in words: the facilitator's note and each parameter change.
 
-    The game keeps a custom event as a note ending in the changes by dotted name
+    The game keeps a custom inject as a note ending in the changes by dotted name
     ("US shift: nato.pressure=0.9"); a reader gets "US shift — NATO's pressure becomes 0.9".
     """
     if not custom:
@@ -86,11 +86,11 @@ def custom_words(custom: Mapping, notes: list[str]) -> list[str]:
     changes = ", ".join(
         f"{words.parameter(k)} becomes {_value(v)}" for k, v in custom.items() if k in SPECS
     )
-    return [f"{'; '.join(heads) or 'Custom event'} — {changes}"]
+    return [f"{'; '.join(heads) or 'Custom inject'} — {changes}"]
 
 
 def story(game: Game, turn: int):
-    """Turn `turn` (0-based) told by `model.narrative`, its custom event in words."""
+    """Turn `turn` (0-based) told by `model.narrative`, its custom inject in words."""
     t = game.turns[turn] if turn < len(game.turns) else {}
     w = game.world
     return describe_month(
@@ -104,12 +104,14 @@ def story(game: Game, turn: int):
     )
 
 
-def inject_words(event: Event) -> str:
+def inject_words(inject: Inject) -> str:
     """One facilitator inject of the ensemble, in words, with its month."""
-    if event.type == "set":
-        what = f"{words.parameter(event.parameter)} becomes {_value(event.value)}"
-        return f"{event.note} — {what} ({event.month})" if event.note else f"{what} ({event.month})"
-    return f"{words.inject(event.model_dump())} ({event.month})"
+    if inject.type == "set":
+        what = (
+            f"{words.parameter(inject.parameter)} becomes {_value(inject.value)} ({inject.month})"
+        )
+        return f"{inject.note} — {what}" if inject.note else what
+    return f"{words.inject(inject.model_dump())} ({inject.month})"
 
 
 # ---------------------------------------------------------------- what the game reached
@@ -134,26 +136,26 @@ def outcome_months(game: Game) -> dict[str, str | None]:
 # ---------------------------------------------------------------- the facilitated ensemble
 
 
-def facilitator_events(game: Game) -> list[Event]:
+def facilitator_injects(game: Game) -> list[Inject]:
     """Every inject the facilitator applied, in the month it was applied; custom parameter
     changes as `set` injects from that month on."""
     out = []
     for turn in game.turns:
         month = turn["month"]
-        for ev in turn.get("injects", []):
-            out.append(Event.model_validate({**ev, "month": month}))
+        for inj in turn.get("injects", []):
+            out.append(Inject.model_validate({**inj, "month": month}))
         note = "; ".join(n.rpartition(": ")[0] or n for n in turn.get("notes") or [])
         for name, value in (turn.get("custom") or {}).items():
             out.append(
-                Event(month=month, type="set", parameter=name, value=float(value), note=note)
+                Inject(month=month, type="set", parameter=name, value=float(value), note=note)
             )
     return out
 
 
 def ensemble_scenario(game: Game) -> Scenario:
     """The game's scenario with the facilitator's injects scheduled as they were applied."""
-    events = [*game.scenario.events, *facilitator_events(game)]
-    return game.scenario.model_copy(update={"events": events})
+    injects = [*game.scenario.injects, *facilitator_injects(game)]
+    return game.scenario.model_copy(update={"injects": injects})
 
 
 def _quantiles(values: np.ndarray) -> dict[str, list[float]]:
@@ -196,7 +198,7 @@ def ensemble(game: Game, reps: int = ENSEMBLE_REPS) -> dict:
         key: _quantiles(res.series[key].astype(float)) | {"months": list(res.months)}
         for key in LADDERS
     }
-    out["injects"] = [inject_words(e) for e in facilitator_events(game)]
+    out["injects"] = [inject_words(e) for e in facilitator_injects(game)]
     return out
 
 
@@ -232,8 +234,8 @@ def first_choices(game: Game) -> dict[int, dict[tuple[str, str], str]] | None:
         for turn in game.turns:
             if turn.get("custom"):  # on top of the parameters as they stand, as the game does
                 w.set_parameters(w.scenario.with_overrides(turn["custom"], "game").parameters)
-            for ev in turn.get("injects", []):
-                w.schedule(Event.model_validate(ev))
+            for inj in turn.get("injects", []):
+                w.schedule(Inject.model_validate(inj))
             for seat, moves in turn.get("moves", {}).items():
                 for decision, option in moves.items():
                     w.force(seat, decision, int(option))
@@ -311,8 +313,8 @@ def rule_changes(scenario: Scenario) -> dict:
     rows.sort(key=lambda r: not r["rule"])
     if scenario.start != base.start:
         rows.insert(0, {"what": "The start", "shipped": base.start, "game": scenario.start})
-    ours = [words.inject(e.model_dump()) + f" ({e.month})" for e in scenario.events]
-    shipped = [words.inject(e.model_dump()) + f" ({e.month})" for e in base.events]
+    ours = [words.inject(e.model_dump()) + f" ({e.month})" for e in scenario.injects]
+    shipped = [words.inject(e.model_dump()) + f" ({e.month})" for e in base.injects]
     return {
         "against": against,
         "rows": rows,

@@ -429,7 +429,7 @@ class Rooms:
                     raise InputError(
                         "no parameter changes", field="parameters", allowed="name = value lines"
                     )
-                note = _text(kw.get("note") or "custom event", "note", 500)
+                note = _text(kw.get("note") or "custom inject", "note", 500)
                 game.inject_custom(note, parameters)
                 self._check_committed(db, room, game)
             elif action in ("pause", "resume"):

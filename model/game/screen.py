@@ -55,7 +55,7 @@ def before_lines(game: Game, seat: str, moves: Mapping | None = None) -> list[st
     """What happens this month before `seat` decides: injects, a ceasefire, and the moves
     of the actors that move earlier in the month (their odds as the narration gives them)."""
     so_far = game.month_so_far(seat, moves)
-    lines = [f"Inject: {words.inject(e)}" for e in so_far["events"]]
+    lines = [f"Inject: {words.inject(e)}" for e in so_far["injects"]]
     lines += [f"Inject: {n}" for n in so_far["notes"]]
     if so_far["ceasefire"]:
         lines.append("A ceasefire takes hold in Ukraine.")
