@@ -166,24 +166,22 @@ WATCH = """() => {
 }"""
 
 
+# Settled: a run has started or the page has changed since `since` (null: no such wait),
+# the script is idle, and the page has not changed for `quiet` ms. Checked in the page
+# every 100 ms: a room of six drivers polling over the DevTools protocol, or the page
+# checking at every animation frame, would take the CPU the room's pages need.
+SETTLED = f"""([since, quiet]) => {{
+    const started = since === null || window.__ran > since || window.__last > since;
+    return started && document.querySelector('{IDLE}') !== null
+        && performance.now() - window.__last >= quiet;
+}}"""
+
+
 def settle(page, quiet_ms: float = 500, timeout: float = 60, since: float | None = None) -> None:
     """Wait until the script is idle and the page has not changed for `quiet_ms` (needs
     WATCH installed); with `since` (a performance.now() time), first until a run has
     started or the page has changed after it."""
-    deadline = time.monotonic() + timeout
-    if since is not None:
-        page.wait_for_function(
-            "t => window.__ran > t || window.__last > t", arg=since, timeout=timeout * 1000
-        )
-    wait_idle(page, timeout=timeout, settle=0.05)
-    while time.monotonic() < deadline:
-        if (
-            page.evaluate("() => performance.now() - window.__last") >= quiet_ms
-            and page.locator(IDLE).count()
-        ):
-            return
-        time.sleep(0.05)
-    raise TimeoutError("the page did not settle")
+    page.wait_for_function(SETTLED, arg=[since, quiet_ms], polling=100, timeout=timeout * 1000)
 
 
 def timed(page, action) -> float:

@@ -304,9 +304,10 @@ def test_compare_reads_at_1280x720_with_the_summary_first(chrome, server):
         page = ctx.new_page()
         open_app(page, server)
         browser.nav(page, "Compare")
+        table = page.get_by_test_id("stTable")
+        table.first.wait_for(timeout=60_000)  # the page has changed (idle may be the old one)
         browser.wait_idle(page)
         browser.wait_charts(page)
-        table = page.get_by_test_id("stTable")
         assert table.count() == 1
         first_card = page.get_by_test_id("stMetric").first
         assert table.bounding_box()["y"] < first_card.bounding_box()["y"]  # the table first
