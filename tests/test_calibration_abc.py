@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import test_calibration
 from typer.testing import CliRunner
 
 import model.calibration.abc as abc
@@ -19,41 +20,10 @@ from model.cli import app
 
 runner = CliRunner()
 
-# Two free weights, two fit targets and a held-out one, six months: a calibration in seconds.
-SMALL = """
-name: small-abc
-free:
-  seoul.threat_weight: {low: 2.0, high: 8.0}
-  seoul.change_cost: {low: 1.25, high: 5.0}
-targets:
-  - name: no-weapons
-    description: Seoul sent no weapons.
-    scenario: record-2024-11
-    measure: {outcome: weapons_supplied, by: "2025-04"}
-    observed: 0
-    tolerance: 0.1
-    discrepancy: 0.02
-    source: [record-11]
-    role: fit
-  - name: red-line-raises-lethal-aid
-    description: A red-line transfer makes lethal aid more likely.
-    scenario: red-line
-    baseline: november-2024
-    measure: {outcome: lethal_aid, by: "2025-04"}
-    compare: at-least
-    observed: 0.05
-    tolerance: 0.01
-    source: [seok-7]
-    role: fit
-  - name: no-collapse
-    description: Relations were not severed.
-    scenario: record-2024-11
-    measure: {feature: moscow_posture_at_most, value: 2, by: "2025-04"}
-    observed: 1
-    tolerance: 0.1
-    source: [record-14]
-    role: held-out
-"""
+# The small calibration of tests/test_calibration.py over six months: ABC in seconds.
+SMALL = test_calibration.SMALL.replace("name: small\n", "name: small-abc\n").replace(
+    '"2025-06"', '"2025-04"'
+)
 ABC_ARGS = ["--populations", "3", "--size", "8", "--reps", "20", "--seed", "3", "--workers", "1"]
 ENSEMBLE_MISS = (("estimate", -99.0), ("variance", 0.0))
 

@@ -59,6 +59,7 @@ from ..experiments.worker import BlockTask
 from ..outputs import provenance, write_json
 from ..parameters import SPECS, coerce_column
 from ..resources import shipped
+from .engine import resumed
 from .estimates import estimate
 from .targets import Targets, load_targets
 
@@ -122,16 +123,8 @@ def settings_for(given: dict, calibration: dict, before: dict | None, cutoff: fl
     earlier = (before or {}).get("settings", {})
     values = {}
     for name, default in DEFAULTS.items():
-        value = given.get(name)
-        if value is not None and name in earlier and value != earlier[name]:
-            raise InputError(
-                f"{flag(name)} {value} differs from the {earlier[name]} this refinement started "
-                "with",
-                field=flag(name),
-                allowed="the same value, or leave the option out when resuming",
-            )
-        if value is None:
-            value = earlier.get(name, calibration.get(name) if default is None else default)
+        fallback = calibration.get(name) if default is None else default
+        value = resumed(name, given, earlier, fallback, "refinement", flag)
         if name == "min_epsilon":
             ok = (
                 not isinstance(value, bool)

@@ -79,20 +79,26 @@ def flag(name: str) -> str:
     return FLAGS.get(name, f"--{name}")
 
 
+def resumed(name: str, given: dict, earlier: dict, fallback, what="calibration", named=None):
+    """A setting of a run that may be resuming: the value given, which must be the one the
+    run started with; else that one; else `fallback`. `named` spells its option."""
+    option = (named or flag)(name)
+    value = given.get(name)
+    if value is not None and name in earlier and value != earlier[name]:
+        raise InputError(
+            f"{option} {value} differs from the {earlier[name]} this {what} started with",
+            field=option,
+            allowed="the same value, or leave the option out when resuming",
+        )
+    return earlier.get(name, fallback) if value is None else value
+
+
 def settings_for(given: dict, manifest: dict | None = None) -> Settings:
     """Given values, else those the calibration being resumed started with, else defaults."""
     before = (manifest or {}).get("settings", {})
     values = {}
     for name, default in DEFAULTS.items():
-        value = given.get(name)
-        if value is not None and name in before and value != before[name]:
-            raise InputError(
-                f"{flag(name)} {value} differs from the {before[name]} this calibration "
-                "started with",
-                field=flag(name),
-                allowed="the same value, or leave the option out when resuming",
-            )
-        value = before.get(name, default) if value is None else value
+        value = resumed(name, given, before, default)
         lo, hi, allowed = LIMITS[name]
         kind = float if name == "cutoff" else int
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
