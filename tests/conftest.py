@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from model import load_scenario, simulate
-from model.scenario import Scenario, validate
+from model.scenario import Scenario, check
 
 # Settings under which Seoul wants lethal aid often, so the rules that stop it are
 # exercised rather than idle.
@@ -30,7 +30,7 @@ def scenario(name="november-2024", injects=(), **overrides) -> Scenario:
     validated as a file would be."""
     data = load_scenario(name, overrides=overrides or None).to_yaml_dict()
     data["injects"] = [*data["injects"], *injects]
-    return validate(data, "test scenario")
+    return check(data, "test scenario")
 
 
 def run(name="november-2024", reps=400, seed=3, injects=(), **overrides):

@@ -18,7 +18,7 @@ from model import simulate
 from model.agents import LETHAL, OFFENSIVE, TROOPS, WEAPONS
 from model.model import RedlineModel
 from model.outcomes import OUTCOMES
-from model.scenario import load_scenario, validate
+from model.scenario import check, load_scenario
 
 REPS = 40
 SCENARIOS = [
@@ -72,7 +72,7 @@ def worlds(draw):
     months = load_scenario(name).months()[:horizon]
     base["horizon_months"] = horizon
     base["injects"] = [e for e in base["injects"] if e["month"] in months]
-    return validate(base, "hypothesis draw")
+    return check(base, "hypothesis draw")
 
 
 seeds = st.integers(0, 2**32 - 1)

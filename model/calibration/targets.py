@@ -42,12 +42,12 @@ from ..parameters import HORIZON, MAX_REPS, SPECS
 from ..resources import shipped
 from ..scenario import (
     Scenario,
+    check,
     check_name,
     load_scenario,
     month_index,
     read_yaml,
     resolve_named,
-    validate,
 )
 
 TARGETS_DIR = shipped("calibration")  # or REDLINE_TARGETS; a path a user gives is read as is
@@ -540,7 +540,7 @@ class _Checker:
             data["injects"] = [
                 e for e in data["injects"] if month_index(e["month"]) - first < months
             ]
-            runs[key] = [validate(data, path), path, set()]
+            runs[key] = [check(data, path), path, set()]
         runs[key][2] |= columns
         return key
 

@@ -36,7 +36,7 @@ from ..model import RedlineModel
 from ..narrative import LADDER_SERIES
 from ..outcomes import OUTCOMES, proportion
 from ..parameters import SPECS
-from ..scenario import INJECT_TYPES, Inject, Scenario, check_name, month_label, validate
+from ..scenario import INJECT_TYPES, Inject, Scenario, check, check_name, month_label
 from ..simulation import check_seed, simulate
 
 SEATS = ("seoul", "moscow", "pyongyang", "nato")
@@ -916,7 +916,7 @@ class Game:
                 field=extra[0],
                 allowed=", ".join(GAME_KEYS),
             )
-        scenario = validate(data.get("scenario"), f"{origin}: scenario")
+        scenario = check(data.get("scenario"), f"{origin}: scenario")
         try:
             for key in ("advice_visible", "paused"):
                 if not isinstance(data.get(key, False), bool):
