@@ -42,7 +42,7 @@ MOSCOW_REWARDS = [
     "nuclear technology",
 ]
 MOSCOW_POSTURES = ["working relations", "warnings", "hostile measures", "relations collapse"]
-TROOP_LEVELS = ["none", "deployed", "reinforced"]
+TROOP_LEVELS = ["no troops", "deployed", "reinforced"]
 SHELL_MOVES = ["cut shipments", "hold shipments", "raise shipments"]
 PROVOCATION = ["no provocation", "military provocation on the Peninsula"]
 NATO_RUNGS = [

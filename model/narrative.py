@@ -135,7 +135,7 @@ class Move:
     def sentence(self) -> str:
         """'moves its posture towards Seoul from warnings to hostile measures'."""
         if not self.ladder:
-            return self.end
+            return words.act(self.end)
         if self.moved:
             return f"moves its {self.what} from {self.start} to {self.end}"
         return f"keeps its {self.what} at {self.end}"
@@ -161,7 +161,10 @@ class Move:
         if self.runner_up is None:
             return "the rules left no other option"
         if self.inertia:
-            text = f"holds: {self.inertia_words} and nothing pushed hard enough"
+            others = [r for r in self.reasons if r != self.inertia_words]
+            text = f"holds: {self.inertia_words}" + (
+                f", and {others[0]}" if others else " and nothing pushed hard enough"
+            )
             return text + (f"; the strongest pull: {self.against}" if self.against else "")
         if not self.reasons:
             return "the options weighed about the same, and chance decided"

@@ -48,6 +48,20 @@ class Decision:
     ladder: bool = True
 
 
+# A monthly act's option as a sentence after the actor's name ("Pyongyang raises ...").
+ACTS: dict[str, str] = {
+    "cut shipments": "cuts its shell shipments to Russia",
+    "hold shipments": "holds its shell shipments to Russia",
+    "raise shipments": "raises its shell shipments to Russia",
+    "no provocation": "stages no provocation on the Peninsula",
+    "military provocation on the Peninsula": "stages a military provocation on the Peninsula",
+}
+
+
+def act(option: str) -> str:
+    return ACTS.get(option, option)
+
+
 DECISIONS: dict[str, Decision] = {
     "assistance": Decision("assistance to Ukraine"),
     "reward": Decision("reward to Pyongyang"),

@@ -155,13 +155,41 @@ def _decision(**kw):
 
 
 def test_a_hold_for_inertia_says_so_with_the_strongest_pull():
-    m = describe_move(_decision())
+    terms = {"change_cost": 0.0, "threat_response": 0.1, "domestic_cost": -0.3}
+    m = describe_move(_decision(terms_chosen=terms))
     assert not m.moved and m.inertia
     assert m.why == (
         "holds: changing course has a cost and nothing pushed hard enough; the strongest pull: "
         + words.TERMS["threat_response"].against
     )
     assert m.odds_text == "chance of any change this month: 14%"
+
+
+def test_a_hold_names_what_else_held_the_actor_back_beside_the_cost_of_change():
+    m = describe_move(_decision())  # the public's opposition also weighs against rung 2
+    assert not m.moved and m.inertia
+    assert m.why == (
+        "holds: changing course has a cost, and "
+        + words.TERMS["domestic_cost"].because
+        + "; the strongest pull: "
+        + words.TERMS["threat_response"].against
+    )
+
+
+def test_a_monthly_act_reads_as_a_sentence():
+    d = _decision(
+        actor="pyongyang",
+        decision="shipments",
+        **{"from": "hold shipments"},
+        chosen="raise shipments",
+        runner_up="hold shipments",
+        model_choice="raise shipments",
+        probabilities={"cut shipments": 0.0, "hold shipments": 0.9, "raise shipments": 0.1},
+        terms_chosen={"change_cost": -1.0},
+        terms_runner_up={"change_cost": 0.0},
+        blocked={},
+    )
+    assert describe_move(d).sentence == "raises its shell shipments to Russia"
 
 
 def test_a_move_gives_its_odds_and_its_two_strongest_reasons_in_words():
