@@ -53,7 +53,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..experiments.design import block_seed, plan_blocks
-from ..experiments.executors import make_executor
+from ..experiments.executors import ExecutorOnDemand
 from ..experiments.store import SweepDir
 from ..experiments.worker import BlockTask
 from ..outputs import provenance, write_json
@@ -520,7 +520,7 @@ def refine(
     return report
 
 
-class _Refinement:
+class _Refinement(ExecutorOnDemand):
     def __init__(self, path, targets, manifest, settings, ranges, survivors, db, fp):
         self.path, self.targets, self.manifest = path, targets, manifest
         self.settings, self.ranges, self.survivors = settings, ranges, survivors
@@ -789,20 +789,6 @@ class _Refinement:
             self.progress(label, 0, self.settings.size, 0)
 
     # --- executor and outputs --------------------------------------------------------------------
-    def get_executor(self):
-        if self.executor is None:
-            self.executor = make_executor(self.workers, self.dask)
-        return self.executor
-
-    def close(self, abort: bool = False) -> None:
-        if self.executor is not None:
-            try:
-                self.executor.close(abort=abort)
-            except Exception:  # noqa: BLE001 - on the way out; the history is safe
-                if not abort:
-                    raise
-            self.executor = None
-
     def posterior(self) -> pd.DataFrame:
         """The last population: each particle's parameters, weight and fit targets' figures."""
         import pyabc

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..experiments.design import Block, block_seed, plan_blocks
-from ..experiments.executors import make_executor
+from ..experiments.executors import ExecutorOnDemand
 from ..experiments.store import SweepDir
 from ..experiments.worker import BlockTask
 from ..outputs import provenance, write_json
@@ -330,7 +330,7 @@ def run_calibration(
     return report
 
 
-class _Calibration:
+class _Calibration(ExecutorOnDemand):
     def __init__(self, targets, settings, out, manifest, workers, dask, progress):
         self.targets, self.settings, self.out = targets, settings, out
         self.resumed = manifest is not None
@@ -566,20 +566,6 @@ class _Calibration:
             )
 
     # --- executor, manifest, outputs -----------------------------------------------------
-    def get_executor(self):
-        if self.executor is None:
-            self.executor = make_executor(self.workers, self.dask)
-        return self.executor
-
-    def close(self, abort: bool = False) -> None:
-        if self.executor is not None:
-            try:
-                self.executor.close(abort=abort)
-            except Exception:  # noqa: BLE001 - on the way out; the block files are safe
-                if not abort:
-                    raise
-            self.executor = None
-
     def write_manifest(self) -> None:
         write_json(self.manifest, self.out / MANIFEST)
 

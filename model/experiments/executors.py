@@ -286,4 +286,35 @@ def make_executor(workers: int | None = None, dask: str | None = None):
     return Serial() if n == 1 else LocalProcesses(n)
 
 
-__all__ = ["DaskExecutor", "LocalProcesses", "Serial", "cpu_count", "make_executor"]
+class ExecutorOnDemand:
+    """For a long run that starts its executor at the first block it needs and closes it
+    once, on success or on the way out (calibration waves, ABC-SMC): the class sets
+    `executor = None`, `workers` and `dask`."""
+
+    executor = None
+    workers: int | None = None
+    dask: str | None = None
+
+    def get_executor(self):
+        if self.executor is None:
+            self.executor = make_executor(self.workers, self.dask)
+        return self.executor
+
+    def close(self, abort: bool = False) -> None:
+        if self.executor is not None:
+            try:
+                self.executor.close(abort=abort)
+            except Exception:  # noqa: BLE001 - on the way out; finished work is on disk
+                if not abort:
+                    raise
+            self.executor = None
+
+
+__all__ = [
+    "DaskExecutor",
+    "ExecutorOnDemand",
+    "LocalProcesses",
+    "Serial",
+    "cpu_count",
+    "make_executor",
+]
