@@ -49,6 +49,12 @@ def command(
         "false",
         "--server.fileWatcherType",
         "none",
+        # Streamlit collects all garbage (gc.collect(2)) after every script run by default:
+        # with this app's heap that holds the interpreter about 0.1 s a run, and a room of
+        # six laptops waits for it six times over (benchmarks/bench_dashboard.py).
+        # Python's own generational collector still runs.
+        "--runner.postScriptGC",
+        "false",
         "--browser.gatherUsageStats",
         "false",
         "--client.toolbarMode",
