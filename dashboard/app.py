@@ -8,7 +8,7 @@ checkout `make` sets up), so the app runs the same from any folder.
 
 import streamlit as st
 
-from dashboard import session, ui
+from dashboard import runs, session, ui
 
 # A drawn favicon: Material-icon and emoji favicons are fetched from the internet, and a
 # seminar room may be offline.
@@ -18,6 +18,7 @@ st.set_page_config(
 ui.projector_style()
 session.start()
 
+QUEUED = {"Scenario", "Compare"}  # short runs, taken in turn (dashboard.runs.one_at_a_time)
 PAGES = [
     st.Page("views/scenario.py", title="Scenario", icon=":material/tune:", default=True),
     st.Page(
@@ -35,4 +36,6 @@ PAGES = [
     ),
     st.Page("views/game.py", title="Game", icon=":material/groups:", url_path="game"),
 ]
-st.navigation(PAGES, position="top").run()
+page = st.navigation(PAGES, position="top")
+with runs.one_at_a_time(queued=page.title in QUEUED):
+    page.run()

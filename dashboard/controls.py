@@ -41,8 +41,16 @@ def parameter_control(name: str, reference) -> None:
         else (f"`{HORIZON}` · months · from {spec.lo} to {spec.hi}\n\n**Assumption:** {spec.why}")
     )
     label = labels.with_unit(name)
-    session.control_value(name)
-    keep = {"key": name, "help": text, "on_change": session.remember, "args": (name,)}
+    # The value is passed although the key holds it (except just after code set it): a
+    # slider without one reads the whole session state to learn whether it is a range,
+    # about 2.5 ms a slider on every run.
+    keep = {
+        "key": name,
+        "value": session.control_value(name),
+        "help": text,
+        "on_change": session.remember,
+        "args": (name,),
+    }
     if spec.kind is bool:
         st.toggle(label, **keep)
         return

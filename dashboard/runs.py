@@ -10,6 +10,8 @@ shared by every session, which is what a seminar room wants.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +22,27 @@ from model import Scenario, simulate
 from model.explain import explain, narrate
 
 from . import charts
+
+# One page run at a time on the pages whose runs are short (an ensemble of at most
+# state.DASHBOARD_MAX_REPS replications and its charts). Streamlit runs each session's
+# script in a thread of one process, so six laptops pressing Run together took turns
+# every few milliseconds and all six finished at the end; in turn, the first is drawn
+# after one run and the last after six, and the browsers draw while the server works
+# on the next (benchmarks/bench_dashboard.py). Long work (sweeps, sensitivity) is not
+# queued, so it never holds a room up.
+_TURN = threading.Lock()
+
+
+@contextmanager
+def one_at_a_time(queued: bool = True):
+    """Hold the room's turn while the block runs (released however it ends, a rerun
+    or a stop included); `queued=False` runs at once."""
+    if not queued:
+        yield
+        return
+    with _TURN:
+        yield
+
 
 MAX_ENTRIES = 48  # views and stories: small
 RESULT_ENTRIES = 8  # full results (series): up to ~30 MB at DASHBOARD_MAX_REPS

@@ -25,6 +25,9 @@ UPLOAD_ROUND = "upload_round"  # files taken by the upload box so far (its key's
 PENDING = "control_values"  # every parameter as the controls have it (open groups or not)
 DRAWN = "controls_drawn"  # the parameters whose controls the last drawing showed
 DRAWN_BEFORE = "controls_drawn_before"  # ... and the drawing before it
+# the parameters whose state was just set from code (load_widgets, control_value): their
+# controls must read it from the session state (dashboard.controls.parameter_control)
+SET_FROM_CODE = "controls_set_from_code"
 RUN_WIDGETS = ("reps", "seed")
 
 
@@ -71,6 +74,7 @@ def load_widgets(settings: Settings) -> None:
     values = scenario.flat_parameters()
     for name, value in values.items():
         st.session_state[name] = value
+    st.session_state[SET_FROM_CODE] = set(values)
     st.session_state[PENDING] = dict(values)
     st.session_state["scenario"] = settings.scenario
     st.session_state["reps"] = settings.reps
@@ -94,10 +98,18 @@ def start_controls() -> None:
 
 def control_value(name: str):
     """Give a parameter's control its value before it is drawn: the one last set, kept
-    while its group was closed (Streamlit forgets the state of a widget not drawn)."""
+    while its group was closed (Streamlit forgets the state of a widget not drawn).
+    Returns the value to pass the control, or None where the control must read its
+    state itself (a value just set from code: Streamlit refuses both at once)."""
+    fresh = st.session_state.setdefault(SET_FROM_CODE, set())
     if name not in st.session_state.get(DRAWN_BEFORE, ()) or name not in st.session_state:
         st.session_state[name] = st.session_state[PENDING][name]
+        fresh.add(name)
     st.session_state[DRAWN].add(name)
+    if name in fresh:
+        fresh.discard(name)
+        return None
+    return st.session_state[name]
 
 
 def remember(name: str) -> None:

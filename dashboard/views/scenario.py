@@ -32,15 +32,18 @@ if st.session_state.get("auto_run"):  # "Run on every change": the controls are 
         session.set_current(new, widgets=False)
         settings = new
 
-stale = st.empty()  # "settings changed, press Run": the controls fill this fixed slot
-controls.sidebar(settings, stale)
-session.publish(settings)
-session.show_notices()
-
+# The run first, the page after: a browser redraws the page for every batch of elements
+# that reaches it, so elements sent around a long computation cost it several redraws
+# (and a room of laptops many more, as each run's elements come slower under load).
 scenario = state.build_scenario(settings, session.uploads())
 base = state.base_scenario(settings.scenario, session.uploads())
 view = runs.view(runs.key(scenario), settings.reps, settings.seed)
 baseline = runs.view(runs.key(base), settings.reps, settings.seed) if settings.overrides else None
+
+stale = st.empty()  # "settings changed, press Run": the controls fill this fixed slot
+controls.sidebar(settings, stale)
+session.publish(settings)
+session.show_notices()
 
 # ---- calibrated parameters: a switch, shown when a calibration is at hand (dashboard.calibrated)
 calibration = dashboard.calibrated.switch()
