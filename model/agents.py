@@ -24,7 +24,7 @@ import mesa
 import numpy as np
 from scipy.special import ndtr
 
-from .choice import allowed_mask, ladder_steps, logit_choice
+from .choice import allowed_mask, ladder_steps, logit_choice, move_costs
 
 SEOUL_RUNGS = [
     "humanitarian, reconstruction and financial aid ($2.3 bn package, NATO Trust Fund)",
@@ -146,12 +146,6 @@ class Var:
 
 def _one_rung(current: np.ndarray, k: int) -> np.ndarray:
     return ladder_steps(current, k) > 1
-
-
-def move_costs(current: np.ndarray, k: int, up, down) -> np.ndarray:
-    """Cost of moving from `current` to each option: `up` per rung climbed, `down` per rung given up."""
-    diff = np.arange(k)[None, :] - current[:, None]
-    return up * np.maximum(diff, 0) + down * np.maximum(-diff, 0)
 
 
 class Actor(mesa.Agent):

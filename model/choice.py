@@ -8,14 +8,46 @@ one vectorised argmax instead of a cumulative-probability search per replication
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 NEG = -np.inf
 
 
+@lru_cache(maxsize=None)
+def _steps_table(n_options: int) -> np.ndarray:
+    """|option - current| for every current option (K x K), read-only."""
+    k = np.arange(n_options)
+    table = np.abs(k[None, :] - k[:, None])
+    table.flags.writeable = False
+    return table
+
+
 def ladder_steps(current: np.ndarray, n_options: int) -> np.ndarray:
-    """|option - current| for each replication and option (R x K)."""
-    return np.abs(np.arange(n_options)[None, :] - current[:, None])
+    """|option - current| for each replication and option (R x K): a row of a K x K table
+    per replication, one gather instead of three R x K temporaries."""
+    return _steps_table(n_options)[current]
+
+
+@lru_cache(maxsize=256)
+def _cost_table(n_options: int, up: float, down: float) -> np.ndarray:
+    k = np.arange(n_options)
+    diff = k[None, :] - k[:, None]
+    table = up * np.maximum(diff, 0) + down * np.maximum(-diff, 0)
+    table.flags.writeable = False
+    return table
+
+
+def move_costs(current: np.ndarray, n_options: int, up, down) -> np.ndarray:
+    """Cost of moving from `current` to each option: `up` per rung climbed, `down` per rung
+    given up. With one cost for every replication, a row of a K x K table per replication
+    (the same numbers as the formula, to the last bit); per-replication costs (a sweep)
+    use the formula."""
+    if np.ndim(up) == 0 and np.ndim(down) == 0:
+        return _cost_table(n_options, float(up), float(down))[current]
+    diff = np.arange(n_options)[None, :] - current[:, None]
+    return up * np.maximum(diff, 0) + down * np.maximum(-diff, 0)
 
 
 def total_utility(terms: dict[str, np.ndarray]) -> np.ndarray:
@@ -24,9 +56,10 @@ def total_utility(terms: dict[str, np.ndarray]) -> np.ndarray:
 
 def allowed_mask(blocked: dict[str, np.ndarray], current: np.ndarray, n_options: int) -> np.ndarray:
     """Options no rule blocks; holding the current option stays possible if all are blocked."""
-    allowed = np.ones((len(current), n_options), dtype=bool)
+    refused = np.zeros((len(current), n_options), dtype=bool)
     for mask in blocked.values():
-        allowed &= ~mask
+        refused |= mask
+    allowed = np.logical_not(refused, out=refused)
     empty = ~allowed.any(axis=1)
     if empty.any():
         allowed[empty, current[empty]] = True
@@ -36,8 +69,9 @@ def allowed_mask(blocked: dict[str, np.ndarray], current: np.ndarray, n_options:
 def logit_choice(
     utility: np.ndarray, allowed: np.ndarray, gumbel: np.ndarray, rationality: float
 ) -> np.ndarray:
-    score = rationality * utility + gumbel
-    score = np.where(allowed, score, NEG)
+    score = np.multiply(utility, rationality)
+    score += gumbel
+    np.copyto(score, NEG, where=~allowed)
     return score.argmax(axis=1)
 
 
