@@ -8,14 +8,14 @@ one vectorised argmax instead of a cumulative-probability search per replication
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
 NEG = -np.inf
 
 
-@lru_cache(maxsize=None)
+@cache
 def _steps_table(n_options: int) -> np.ndarray:
     """|option - current| for every current option (K x K), read-only."""
     k = np.arange(n_options)
