@@ -37,5 +37,6 @@ PAGES = [
     st.Page("views/game.py", title="Game", icon=":material/groups:", url_path="game"),
 ]
 page = st.navigation(PAGES, position="top")
-with runs.one_at_a_time(queued=page.title in QUEUED):
+# (getattr: a worker process that re-imports this file outside Streamlit gets a bare page)
+with runs.one_at_a_time(queued=getattr(page, "title", None) in QUEUED):
     page.run()

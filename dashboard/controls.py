@@ -7,12 +7,12 @@ collapsed "advanced" expander. Every control is labelled in words with its unit
 the evidence.
 
 Batching: moving controls starts no simulation; one press of Run simulates the whole
-set of changes. The controls sit in a fragment (Run just outside it), so a moved slider
-reruns only the sidebar, which compares the controls with the settings the page shows
-and says "Settings changed: press Run" in the sidebar and above the results (the
-notice's slot in the page is fixed, so nothing below it is redrawn or reset). Each
-group's content is drawn only while it is open. The "Run on every change" switch runs
-the page on each released control instead.
+set of changes. The page is drawn in keyed parts (Streamlit fragments): a moved control
+redraws the controls and the two "Settings changed: press Run" notices (in the sidebar
+and above the results), nothing else, so no open tab or half-typed field is reset; Run
+redraws the results and the notices, not the controls. Each group's content is drawn
+only while it is open. The "Run on every change" switch runs the page on each released
+control instead.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def parameter_control(name: str, reference) -> None:
         "key": name,
         "value": session.control_value(name),
         "help": text,
-        "on_change": session.remember,
+        "on_change": on_moved,
         "args": (name,),
     }
     if spec.kind is bool:
@@ -94,13 +94,32 @@ def pending(settings: Settings) -> Settings | InputError:
         return exc
 
 
+# The parts of the page that rerun alone (keyed fragments): a press of Run redraws the
+# results and the two notices, never the controls (a room of laptops redrawing every
+# open slider on every Run waited about half a second longer at the 90th percentile:
+# benchmarks/bench_dashboard.py); a moved control redraws the controls and the notices.
+RESULTS, CONTROLS = "results", "controls"
+NOTICES = ("stale_sidebar", "stale_main")
+
+
 def on_run() -> None:
-    """Run (a callback, so the page that follows already shows the new settings)."""
+    """Run (a callback, so the page that follows already shows the new settings): the
+    results and the notices rerun, the controls stay as they are."""
     new = pending(session.current())
     if isinstance(new, InputError):
         session.notify("error", "Not run: " + labels.error_text(new))
-        return
-    session.set_current(new, widgets=False)
+    else:
+        session.set_current(new, widgets=False)
+    st.rerun([RESULTS, *NOTICES])
+
+
+def on_moved(name: str | None = None) -> None:
+    """A control moved: keep its value (`name`), and, unless every change runs at once,
+    redraw only the controls and the "settings changed" notices."""
+    if name is not None:
+        session.remember(name)
+    if not st.session_state.get("auto_run"):
+        st.rerun([CONTROLS, *NOTICES])
 
 
 def run_button(key: str) -> bool:
@@ -116,6 +135,7 @@ def _parameters(base: dict) -> None:
         max_value=state.DASHBOARD_MAX_REPS,
         step=100,
         key="reps",
+        on_change=on_moved,
         help="`reps`: worlds simulated; 1,000 gives intervals of about ±3 points",
     )
     c2.number_input(
@@ -124,6 +144,7 @@ def _parameters(base: dict) -> None:
         max_value=state.DASHBOARD_MAX_SEED,
         step=1,
         key="seed",
+        on_change=on_moved,
         help="`seed`: the same settings and seed give identical results",
     )
     parameter_control(HORIZON, base[HORIZON])
@@ -151,32 +172,34 @@ def group_controls(key: str, title: str, names: list[str], base: dict, open: boo
                 parameter_control(name, base[name])
 
 
-def _stale_notice(settings: Settings, slot) -> None:
-    """Say so, here and in the page's slot, when the controls differ from the results."""
+def changed() -> bool:
+    """Do the controls differ from the settings the results show?"""
     now = session.current()
     new = pending(now)
-    changed = isinstance(new, InputError) or new != now
-    with slot.container():
-        if changed:
-            st.warning(STALE, icon=":material/update:")
-    if changed:
+    return isinstance(new, InputError) or new != now
+
+
+def stale_notice() -> None:
+    """"Settings changed: press Run", while the controls differ from the results."""
+    if changed():
         st.warning(STALE, icon=":material/update:")
 
 
-def parameter_form(settings: Settings, slot, auto: bool) -> None:
-    """The controls; with `auto` off, a moved control reruns only this part of the page."""
+_sidebar_notice = st.fragment(stale_notice, key=NOTICES[0])
+main_notice = st.fragment(stale_notice, key=NOTICES[1])  # the page's, above the results
+
+
+def parameter_form(settings: Settings) -> None:
+    """The controls (a moved control redraws only these and the notices: on_moved)."""
     base = state.base_scenario(settings.scenario, session.uploads()).flat_parameters()
-    if not auto:
-        _stale_notice(settings, slot)
     _parameters(base)
 
 
-_parameter_fragment = st.fragment(parameter_form)
+_parameter_fragment = st.fragment(parameter_form, key=CONTROLS)
 
 
-def sidebar(settings: Settings, slot) -> None:
-    """Everything in the Scenario page's sidebar. `slot`: the page's place for the
-    "settings changed" notice (an st.empty above the results)."""
+def sidebar(settings: Settings) -> None:
+    """Everything in the Scenario page's sidebar."""
     with st.sidebar:
         scenario_picker(settings)
         with st.expander("Import, save, reset"):
@@ -204,9 +227,10 @@ def sidebar(settings: Settings, slot) -> None:
             help="Off (default): move any number of controls, then press Run once. "
             "On: every released slider runs at once.",
         )
-        if not auto:  # Run outside the controls' fragment: a press reruns the whole page
+        if not auto:
             run_button("run")
-            _parameter_fragment(settings, slot, auto)
+            _sidebar_notice()
+            _parameter_fragment(settings)
             run_button("run_bottom")
-        else:
-            parameter_form(settings, slot, auto)
+        else:  # every change reruns the page
+            parameter_form(settings)

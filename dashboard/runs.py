@@ -30,7 +30,7 @@ from . import charts
 # after one run and the last after six, and the browsers draw while the server works
 # on the next (benchmarks/bench_dashboard.py). Long work (sweeps, sensitivity) is not
 # queued, so it never holds a room up.
-_TURN = threading.Lock()
+_TURN = threading.RLock()  # re-entered by a page run's own fragments
 
 
 @contextmanager

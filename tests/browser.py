@@ -151,14 +151,19 @@ def run_button(page):
 
 
 # The time of the page's last change, for "from the click to the last updated card and
-# chart": a MutationObserver on the main area stamps window.__last, and one on the app
-# stamps window.__ran when a script run starts (under load the server may start a run
-# well after the click, so "idle" alone does not mean the click has been answered).
+# chart": a MutationObserver on the main area stamps window.__last, one on the sidebar
+# window.__side (a moved control or an opened group redraws the sidebar alone), and one
+# on the app stamps window.__ran when a script run starts (under load the server may
+# start a run well after the click, so "idle" alone does not mean the click has been
+# answered).
 WATCH = """() => {
-    window.__last = window.__ran = performance.now();
+    window.__last = window.__ran = window.__side = performance.now();
     const main = document.querySelector('[data-testid="stMain"]');
     new MutationObserver(() => { window.__last = performance.now(); })
         .observe(main, {subtree: true, childList: true, characterData: true, attributes: true});
+    const side = document.querySelector('[data-testid="stSidebar"]');
+    if (side) new MutationObserver(() => { window.__side = performance.now(); })
+        .observe(side, {subtree: true, childList: true, characterData: true, attributes: true});
     const app = document.querySelector('[data-testid="stApp"]');
     new MutationObserver(() => {
         if (app.getAttribute('data-test-script-state') === 'running') window.__ran = performance.now();
@@ -171,9 +176,10 @@ WATCH = """() => {
 # every 100 ms: a room of six drivers polling over the DevTools protocol, or the page
 # checking at every animation frame, would take the CPU the room's pages need.
 SETTLED = f"""([since, quiet]) => {{
-    const started = since === null || window.__ran > since || window.__last > since;
+    const started = since === null || window.__ran > since || window.__last > since
+        || window.__side > since;
     return started && document.querySelector('{IDLE}') !== null
-        && performance.now() - window.__last >= quiet;
+        && performance.now() - Math.max(window.__last, window.__side) >= quiet;
 }}"""
 
 

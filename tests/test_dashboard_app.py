@@ -55,6 +55,27 @@ def run_button(at):
     return at.button(key="run")
 
 
+def redrawn(at):
+    """The whole page after an interaction that redrew only parts of it. A press of Run or
+    a moved control reruns only parts of the Scenario page (keyed fragments:
+    dashboard.controls); a browser keeps the rest, but AppTest's element tree then holds
+    only the parts that reran, so the page is drawn again (no widget changed). The parts'
+    own tree is kept as `at.parts` (a one-time notice is drawn there only)."""
+    ok(at)
+    parts = at._tree
+    ok(at.run())
+    at.parts = parts
+    return at
+
+
+def press_run(at):
+    return redrawn(run_button(at).click().run())
+
+
+def move(at, key: str, value):
+    return redrawn(at.slider(key=key).set_value(value).run())
+
+
 DELTA = re.compile(r"^(±0\.0|[+-]\d+\.\d) pp(, within noise)?$")
 
 
@@ -105,7 +126,7 @@ def test_moving_a_slider_and_running_updates_cards_url_and_charts(app):
     before = chart_data(at, "Seoul's shell stockpile")
     at.slider(key="seoul.stockpile_days").set_value(120.0)
     at.slider(key="seoul.public_opposition").set_value(0.6)
-    ok(run_button(at).click().run())
+    press_run(at)
     scenario = load_scenario(
         "november-2024", overrides={"seoul.stockpile_days": 120.0, "seoul.public_opposition": 0.6}
     )
@@ -126,20 +147,20 @@ def test_moving_a_slider_and_running_updates_cards_url_and_charts(app):
 def test_slider_changes_wait_for_run_and_the_page_says_so(app):
     at = ok(app.run())
     before = {k: m.value for k, m in cards(at).items()}
-    at.slider(key="seoul.public_opposition").set_value(0.3).run()
+    move(at, "seoul.public_opposition", 0.3)
     assert "seoul.public_opposition" not in at.query_params
     assert all(m.delta in ("", None) for m in at.metric)
     assert {k: m.value for k, m in cards(at).items()} == before
     # said in the sidebar, by Run, and above the results
     assert stale(at)
     assert any("Settings changed" in w.value for w in at.sidebar.warning)
-    ok(run_button(at).click().run())
+    press_run(at)
     assert at.query_params["seoul.public_opposition"] == "0.3"
     assert not stale(at)
     # moving it back to the results' value is no change either
-    at.slider(key="seoul.public_opposition").set_value(0.5).run()
+    move(at, "seoul.public_opposition", 0.5)
     assert stale(at)
-    at.slider(key="seoul.public_opposition").set_value(0.3).run()
+    move(at, "seoul.public_opposition", 0.3)
     assert not stale(at)
 
 
@@ -147,7 +168,7 @@ def test_run_on_every_change_needs_no_button(app):
     at = ok(app.run())
     open_groups(at, "weights_nato")
     ok(at.toggle(key="auto_run").set_value(True).run())
-    ok(at.slider(key="nato.pressure").set_value(0.9).run())
+    move(at, "nato.pressure", 0.9)
     assert at.query_params["nato.pressure"] == "0.9"
     assert not stale(at)
 
@@ -193,9 +214,9 @@ def test_a_change_in_a_closed_group_is_kept_and_run(app):
     at = open_groups(ok(app.run()), "weights_nato")
     at.slider(key="nato.pressure").set_value(0.9)
     at.session_state["weights_nato"] = False  # closed before Run: the change is kept
-    ok(at.run())
+    redrawn(at.run())
     assert stale(at)
-    ok(run_button(at).click().run())
+    press_run(at)
     assert at.query_params["nato.pressure"] == "0.9"
     assert not stale(at)
     open_groups(at, "weights_nato")
@@ -239,8 +260,8 @@ def test_a_setting_that_cannot_run_names_the_field_in_words(app):
     app.query_params.update({"scenario": "red-line"})
     at = ok(app.run())
     at.slider(key="horizon_months").set_value(1)
-    ok(run_button(at).click().run())
-    errors = " ".join(e.value for e in at.error)
+    press_run(at)
+    errors = " ".join(e.value for e in at.parts.error)  # a one-time notice, with the results
     assert errors.startswith("Not run: Inject 1's month 2025-01 is outside the scenario's months")
     assert "injects.0" not in errors
     assert at.query_params.get("horizon_months") is None  # nothing ran
@@ -307,7 +328,7 @@ def test_reset_returns_to_the_scenario_values(app):
     at = ok(app.run())
     open_groups(at, "weights_nato")
     at.slider(key="nato.pressure").set_value(0.9)
-    ok(run_button(at).click().run())
+    press_run(at)
     reset = next(b for b in at.button if b.label == "Reset to the scenario's values")
     ok(reset.click().run())
     assert at.slider(key="nato.pressure").value == 0.5
@@ -347,7 +368,7 @@ def test_a_bad_upload_is_refused_and_changes_nothing(app, data, words):
     at = ok(app.run())
     open_groups(at, "weights_nato")
     at.slider(key="nato.pressure").set_value(0.9)
-    ok(run_button(at).click().run())
+    press_run(at)
     before = {k: m.value for k, m in cards(at).items()}
     at.file_uploader(key="upload_0").set_value(("evil.yaml", data, "application/yaml"))
     ok(at.run())
@@ -377,7 +398,7 @@ def test_export_shows_commands_that_reproduce_the_run(app):
     at = ok(app.run())
     open_groups(at, "weights_nato")
     at.slider(key="nato.pressure").set_value(0.9)
-    ok(run_button(at).click().run())
+    press_run(at)
     open_tab(at, "Export")
     commands = [c.value for c in at.code if c.language == "bash"]
     assert "redline run november-2024-custom.yaml --reps 1000 --seed 1" in commands
@@ -387,7 +408,7 @@ def test_export_shows_commands_that_reproduce_the_run(app):
 def test_save_for_compare_then_compare(app):
     at = ok(app.run())
     at.slider(key="seoul.assembly_opposition_seats").set_value(120)
-    ok(run_button(at).click().run())
+    press_run(at)
     at.text_input(key="save_name").set_value("ruling majority")
     ok(next(b for b in at.button if b.label == "Save for Compare").click().run())
     ok(at.switch_page("views/compare.py").run())

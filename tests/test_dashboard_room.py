@@ -44,11 +44,31 @@ def test_the_turn_is_released_however_a_run_ends():
         with runs.one_at_a_time():
             raise RuntimeError("the user pressed Run again")
     got = []
-    t = threading.Thread(target=lambda: got.append(runs._TURN.acquire(timeout=2)))
+
+    def take_turn():
+        got.append(runs._TURN.acquire(timeout=2))
+        if got[-1]:
+            runs._TURN.release()
+
+    t = threading.Thread(target=take_turn)
     t.start()
     t.join(timeout=5)
     assert got == [True]
-    runs._TURN.release()
+
+
+def test_a_page_run_s_own_parts_reenter_its_turn():
+    """A full run of the Scenario page holds the turn, and its results part takes it
+    again (a Run redraws that part alone, in a turn of its own)."""
+    done = threading.Event()
+
+    def nested():
+        with runs.one_at_a_time():
+            with runs.one_at_a_time():
+                done.set()
+
+    t = threading.Thread(target=nested, daemon=True)  # a plain lock would hang here
+    t.start()
+    assert done.wait(timeout=5)
 
 
 def test_the_server_skips_the_full_collection_after_every_run():

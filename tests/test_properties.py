@@ -73,7 +73,11 @@ def test_constraints_and_outcomes_hold(ov, seed, name):
         earlier = np.vstack([np.zeros((1, 40), bool), reached2[:-1]])
         assert not ((rung >= OFFENSIVE) & ~earlier).any()
     # b. Assembly
-    if p.seoul.assembly_approval_required and p.seoul.initial_rung < LETHAL:
+    # (a motion the Assembly passed before the start counts: approved_at_start)
+    if (
+        p.seoul.assembly_approval_required
+        and max(p.seoul.initial_rung, p.seoul.approved_at_start) < LETHAL
+    ):
         assert (o.loc[o.lethal_aid, "assembly_approvals"] >= 1).all()
     assert (o.assembly_votes >= o.assembly_approvals).all()
     # c. stockpile floor
