@@ -180,7 +180,7 @@ def changed() -> bool:
 
 
 def stale_notice() -> None:
-    """"Settings changed: press Run", while the controls differ from the results."""
+    """ "Settings changed: press Run", while the controls differ from the results."""
     if changed():
         st.warning(STALE, icon=":material/update:")
 
