@@ -290,6 +290,15 @@ factors:
 """
 
 
+def _as_from_a_terminal() -> None:
+    """The child starts with Ctrl-C and SIGTERM at their defaults and unblocked, as from a
+    terminal, whatever an earlier test left in this process (a child inherits an ignored
+    or blocked signal, and Python then installs no Ctrl-C handler: the sweep ran to the end)."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def _start(design: Path, out: Path, *extra):
     return subprocess.Popen(
         [sys.executable, "-m", "model", "sweep", str(design), "--out", str(out), *extra],
@@ -297,6 +306,7 @@ def _start(design: Path, out: Path, *extra):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_as_from_a_terminal,
     )
 
 
