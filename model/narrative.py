@@ -482,6 +482,19 @@ def report_lines(story: MonthStory, you: str = "player") -> list[str]:
     return out
 
 
+def _lifted(last: tuple, now: tuple) -> list[str]:
+    """Options a rule blocked last month and no longer blocks: said, so a room is not left
+    asking what changed in a month where nothing else is told."""
+    out = []
+    for b in last:
+        still = {o for n in now if n.rule == b.rule for o in n.options}
+        freed = [o for o in b.options if o not in still]
+        if freed:
+            shown = ", ".join(words.short_label(o) for o in freed)
+            out.append(f"no longer blocked: {shown} (last month: {b.text})")
+    return out
+
+
 def explain_lines(
     story: MonthStory, previous: MonthStory | None = None, focus: str = "seoul"
 ) -> list[str]:
@@ -517,6 +530,7 @@ def explain_lines(
             if not m.blocks:
                 continue
             last = before.get((m.actor, m.decision), ())
+            lines += [more(text) for text in _lifted(last, m.blocks)]
             fresh = [b for b in m.blocks if b not in last]
             lines += [more(f"blocked: {b.sentence}") for b in fresh]
             if len(fresh) < len(m.blocks):

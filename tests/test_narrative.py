@@ -328,3 +328,19 @@ def test_the_four_narrations_tell_a_game_month_alike(nov):
     assert seoul.player and seoul.end == SEOUL[1]
     for text in (turn_lines(game), page.month_lines(game, 2), report_moves(story)):
         assert any(seoul.sentence in line for line in text)
+
+
+def test_a_block_that_lifts_is_said_in_words():
+    """red-line's transfer (2025-01) justifies more than non-lethal aid: the month says so,
+    naming what the rule refused the month before."""
+    from model import load_scenario
+    from model.explain import explain
+
+    lines = explain(load_scenario("red-line"), seed=1, replication=3, reps=1000)
+    month = lines[lines.index("2025-01") : lines.index("2025-02")]
+    lifted = [x.strip() for x in month if "no longer blocked" in x]
+    assert lifted and "indirect lethal supply" in lifted[0]
+    assert (
+        "last month: Seoul steps up only in answer to Russia-DPRK military cooperation" in lifted[0]
+    )
+    assert "_" not in lifted[0]
