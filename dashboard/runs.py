@@ -11,7 +11,7 @@ shared by every session, which is what a seminar room wants.
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,15 +33,10 @@ from . import charts
 _TURN = threading.RLock()  # re-entered by a page run's own fragments
 
 
-@contextmanager
 def one_at_a_time(queued: bool = True):
-    """Hold the room's turn while the block runs (released however it ends, a rerun
-    or a stop included); `queued=False` runs at once."""
-    if not queued:
-        yield
-        return
-    with _TURN:
-        yield
+    """Hold the room's turn while the block runs (released however it ends, a rerun or a
+    stop included); `queued=False` runs at once."""
+    return _TURN if queued else nullcontext()
 
 
 MAX_ENTRIES = 48  # views and stories: small
