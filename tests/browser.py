@@ -233,6 +233,18 @@ def card_text(page, until: set[str] = frozenset(), timeout: float = 15) -> list[
         time.sleep(0.2)
 
 
+def wait_cards(page, n: int, timeout: float = 15) -> int:
+    """The number of outcome cards once `n` are drawn (they are drawn one after another,
+    a moment after the script reports it has finished)."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"stMetric\"]').length >= n",
+        arg=n,
+        polling=100,
+        timeout=timeout * 1000,
+    )
+    return page.get_by_test_id("stMetric").count()
+
+
 def p90(xs) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]

@@ -119,7 +119,7 @@ def tab(page, name: str) -> None:
 
 def test_every_page_loads_and_draws(page, server):
     open_app(page, server)
-    assert page.get_by_test_id("stMetric").count() == len(charts.CARD_ORDER)
+    assert browser.wait_cards(page, len(charts.CARD_ORDER)) == len(charts.CARD_ORDER)
     shoot(page, "scenario")
     browser.nav(page, "Compare")
     browser.wait_idle(page)
